@@ -1,0 +1,52 @@
+/** What the scoring core produces for a position and a profile. */
+import type { Department, Language, Seniority } from './labels.ts';
+import type { CareerFeatures } from '../features/career.ts';
+import type { Position } from './profile.ts';
+
+/** Which part of the scorer decided a label. `keywords` = the keyword model running on its own. */
+export type PredictionSource = 'ensemble' | 'fallback' | 'keywords';
+
+export interface TaskPrediction<L extends string> {
+  label: L;
+  /** Confidence in 0..1 for `label`. */
+  confidence: number;
+  source: PredictionSource;
+  /** Human-readable reason, e.g. the keyword rule that matched. */
+  why: string;
+  /** Per-member class probabilities (member name → probability per class, in class-list order). */
+  members?: Record<string, number[]>;
+}
+
+export interface PositionPrediction {
+  seniority: TaskPrediction<Seniority>;
+  department: TaskPrediction<Department>;
+}
+
+/** A title prepared for classification by the text stage. */
+export interface PreparedTitle {
+  raw: string;
+  normalized: string;
+  standardized: string;
+  language: Language;
+  organization: string | null;
+}
+
+/** A classifier of prepared titles; batched so model members can run one inference per batch. */
+export interface TitleClassifier {
+  readonly modelVersion: string;
+  classify(titles: readonly PreparedTitle[]): PositionPrediction[];
+}
+
+export interface ScoredPosition {
+  index: number;
+  position: Position;
+  title: PreparedTitle;
+  prediction: PositionPrediction;
+}
+
+export interface ScoredProfile {
+  profileId: string;
+  modelVersion: string;
+  positions: ScoredPosition[];
+  career: CareerFeatures;
+}
