@@ -1,0 +1,90 @@
+/**
+ * Distribution statistics per model version: refreshed from predictions by the SQL in
+ * `sql/refresh_distribution_stats.sql`, read back for summaries and the `stats` command.
+ */
+import { readFileSync } from 'node:fs';
+import { and, asc, desc, eq } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../store/db.ts';
+import { confidenceHistograms, distributionStats, modelStats } from '../store/schema.ts';
+
+const REFRESH_SQL = readFileSync(new URL('../../sql/refresh_distribution_stats.sql', import.meta.url), 'utf8');
+
+/** Splits the file into statements and binds `:model_version` as a parameter (never spliced in). */
+function refreshStatements(modelVersion: string): SQL[] {
+  const withoutComments = REFRESH_SQL.replace(/^\s*--.*$/gm, '');
+  return withoutComments
+    .split(/;\s*$/m)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((statement) => {
+      const parts = statement.split(':model_version');
+      return sql.join(
+        parts.flatMap((part, i) => (i === 0 ? [sql.raw(part)] : [sql`${modelVersion}`, sql.raw(part)])),
+      );
+    });
+}
+
+/** Recomputes every statistic of `modelVersion` atomically. */
+export async function refreshDistributionStats(db: Db, modelVersion: string): Promise<void> {
+  const statements = refreshStatements(modelVersion);
+  await db.transaction(async (tx) => {
+    for (const statement of statements) await tx.execute(statement);
+  });
+}
+
+export interface ClassShare {
+  label: string;
+  n: number;
+  share: number;
+}
+
+export interface ModelStatistics {
+  modelVersion: string;
+  profiles: number;
+  positions: number;
+  seniorityFallbackRate: number;
+  departmentFallbackRate: number;
+  seniorityMeanConfidence: number;
+  departmentMeanConfidence: number;
+  shares: { seniority: ClassShare[]; department: ClassShare[] };
+  histograms: { seniority: number[]; department: number[] };
+}
+
+/** Reads the overall statistics of one model version, or null when it scored nothing. */
+export async function readModelStatistics(db: Db, modelVersion: string): Promise<ModelStatistics | null> {
+  const [summary] = await db.select().from(modelStats).where(eq(modelStats.modelVersion, modelVersion));
+  if (!summary) return null;
+  const shares = await db
+    .select({ task: distributionStats.task, label: distributionStats.label, n: distributionStats.n, share: distributionStats.share })
+    .from(distributionStats)
+    .where(and(eq(distributionStats.modelVersion, modelVersion), eq(distributionStats.scope, 'overall')))
+    .orderBy(desc(distributionStats.n), asc(distributionStats.label));
+  const buckets = await db
+    .select()
+    .from(confidenceHistograms)
+    .where(eq(confidenceHistograms.modelVersion, modelVersion));
+  const histogram = (task: string) => {
+    const counts = new Array<number>(10).fill(0);
+    for (const b of buckets) if (b.task === task) counts[b.bucket] = b.n;
+    return counts;
+  };
+  const sharesOf = (task: string) => shares.filter((s) => s.task === task).map(({ label, n, share }) => ({ label, n, share }));
+  return {
+    modelVersion,
+    profiles: summary.profiles,
+    positions: summary.positions,
+    seniorityFallbackRate: summary.seniorityFallbackRate,
+    departmentFallbackRate: summary.departmentFallbackRate,
+    seniorityMeanConfidence: summary.seniorityMeanConfidence,
+    departmentMeanConfidence: summary.departmentMeanConfidence,
+    shares: { seniority: sharesOf('seniority'), department: sharesOf('department') },
+    histograms: { seniority: histogram('seniority'), department: histogram('department') },
+  };
+}
+
+/** Model versions that have statistics, newest first. */
+export async function listScoredModelVersions(db: Db): Promise<string[]> {
+  const rows = await db.select({ v: modelStats.modelVersion }).from(modelStats).orderBy(desc(modelStats.computedAt));
+  return rows.map((r) => r.v);
+}

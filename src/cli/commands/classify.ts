@@ -1,0 +1,96 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import type { Command } from 'commander';
+import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify';
+import { loadClassifier } from '../../classify/load-classifier.ts';
+import type { PositionPrediction, TitleClassifier } from '../../domain/prediction.ts';
+import { MAX_TITLE_LENGTH } from '../../domain/profile.ts';
+import { prepareTitle } from '../../text/prepare.ts';
+import { printJson } from '../context.ts';
+
+/** Titles classified per classifier call when streaming a CSV. */
+const CSV_BATCH = 512;
+
+export function registerClassify(program: Command): void {
+  program
+    .command('classify')
+    .description('predict seniority and department of one title, or of every row of a CSV')
+    .argument('[title]', 'a job title, e.g. "Senior Software Engineer"')
+    .option('--org <organization>', 'the organization of the title (helps strip "at ACME" suffixes)')
+    .option('--csv <in>', 'a CSV with columns "Record ID,Job Title[,Organization]"')
+    .option('--out <out>', 'where to write the CSV with predictions (with --csv; default: stdout)')
+    .option('--json', 'print the prediction as JSON')
+    .action(async (title: string | undefined, opts: { org?: string; csv?: string; out?: string; json?: boolean }) => {
+      const classifier = loadClassifier();
+      if (opts.csv) return classifyCsv(classifier, opts.csv, opts.out);
+      if (!title) throw new Error('give a title, or --csv FILE');
+      if (title.length > MAX_TITLE_LENGTH) throw new Error(`title is longer than ${MAX_TITLE_LENGTH} characters`);
+      const prepared = prepareTitle(title, opts.org ?? null);
+      const [prediction] = classifier.classify([prepared]);
+      if (opts.json) return printJson({ modelVersion: classifier.modelVersion, title: prepared, prediction });
+      process.stdout.write(renderPrediction(title, prepared.standardized, prepared.language, prediction!, classifier.modelVersion));
+    });
+}
+
+function renderPrediction(title: string, standardized: string, language: string, p: PositionPrediction, model: string): string {
+  const line = (task: string, t: PositionPrediction['seniority'] | PositionPrediction['department']) =>
+    `${task.padEnd(11)} ${t.label.padEnd(24)} confidence ${t.confidence.toFixed(2)}  source ${t.source}\n${''.padEnd(12)}why: ${t.why}\n`;
+  return `title       ${title}\nstandard    ${standardized} (${language})\n${line('seniority', p.seniority)}${line('department', p.department)}model       ${model}\n`;
+}
+
+const OUTPUT_COLUMNS = ['Seniority', 'Seniority Confidence', 'Seniority Source', 'Department', 'Department Confidence', 'Department Source'];
+
+/**
+ * Streams a CSV through the classifier in batches; every input row comes out, in order, with its
+ * predictions appended. A row without a title is an error naming its line, not a silent blank.
+ */
+async function classifyCsv(classifier: TitleClassifier, input: string, output?: string): Promise<void> {
+  let header: string[] | null = null;
+  let titleColumn = -1;
+  let orgColumn = -1;
+  let pending: { record: string[]; line: number }[] = [];
+
+  const classifyPending = (push: (row: string[]) => void) => {
+    const predictions = classifier.classify(pending.map(({ record }) => prepareTitle(record[titleColumn]!, orgColumn >= 0 ? record[orgColumn] ?? null : null)));
+    pending.forEach(({ record }, i) => {
+      const p = predictions[i]!;
+      push([...record, p.seniority.label, p.seniority.confidence.toFixed(4), p.seniority.source, p.department.label, p.department.confidence.toFixed(4), p.department.source]);
+    });
+    pending = [];
+  };
+
+  const batcher = new Transform({
+    objectMode: true,
+    transform(chunk: { record: string[]; info: { lines: number } }, _enc, done) {
+      const { record, info } = chunk;
+      if (!header) {
+        header = record;
+        titleColumn = header.findIndex((h) => h.trim().toLowerCase() === 'job title');
+        orgColumn = header.findIndex((h) => h.trim().toLowerCase() === 'organization');
+        if (titleColumn < 0) return done(new Error(`${input}: no "Job Title" column in header ${JSON.stringify(header)}`));
+        this.push([...header, ...OUTPUT_COLUMNS]);
+        return done();
+      }
+      const title = record[titleColumn] ?? '';
+      if (title.trim() === '') return done(new Error(`${input} line ${info.lines}: empty Job Title`));
+      if (title.length > MAX_TITLE_LENGTH) return done(new Error(`${input} line ${info.lines}: Job Title is longer than ${MAX_TITLE_LENGTH} characters`));
+      pending.push({ record, line: info.lines });
+      if (pending.length >= CSV_BATCH) classifyPending((row) => this.push(row));
+      done();
+    },
+    flush(done) {
+      if (pending.length > 0) classifyPending((row) => this.push(row));
+      done();
+    },
+  });
+
+  await pipeline(
+    createReadStream(input),
+    parse({ info: true, bom: true, relax_column_count: true, skip_empty_lines: true }),
+    batcher,
+    stringify(),
+    output ? createWriteStream(output) : process.stdout,
+  );
+}

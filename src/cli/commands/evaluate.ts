@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { type EvaluationReport, type SubsetReport, evaluate, toSummaryJson } from '../../analytics/evaluate.ts';
+import type { Metrics } from '../../analytics/metrics.ts';
+import { loadClassifier } from '../../classify/load-classifier.ts';
+import { TASKS } from '../../domain/labels.ts';
+import { AnnotatedProfileSchema, describeIssues } from '../../domain/profile.ts';
+import { formatTable, percent, printJson } from '../context.ts';
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description('score annotated CVs with the shipped model and report accuracy, macro-F1 and confusion matrices')
+    .requiredOption('--cvs <file>', 'annotated CVs: a JSON array of profiles whose positions carry seniority and department')
+    .option('--json', 'print exactly one JSON object on stdout')
+    .action(async (opts: { cvs: string; json?: boolean }) => {
+      const cvs = await readAnnotated(opts.cvs);
+      // The annotation has no reference date; the current month only affects career features.
+      const report = evaluate(cvs, loadClassifier(), new Date().toISOString().slice(0, 7));
+      if (opts.json) printJson(toSummaryJson(report));
+      else process.stdout.write(renderReport(report));
+    });
+}
+
+async function readAnnotated(path: string) {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read annotated CVs from ${path}: ${(err as Error).message}`);
+  }
+  const parsed = z.array(AnnotatedProfileSchema).safeParse(value);
+  if (!parsed.success) throw new Error(`${path} is not a JSON array of annotated profiles: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+function renderReport(report: EvaluationReport): string {
+  const out = [`model ${report.modelVersion}`];
+  for (const [name, subset] of [['ACTIVE positions', report.active], ['all positions', report.all]] as const) {
+    out.push('', `== ${name} (n = ${subset.n}) ==`, renderSubset(subset));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function renderSubset(subset: SubsetReport): string {
+  return TASKS.map((task) => renderMetrics(task, subset[task])).join('\n\n');
+}
+
+function renderMetrics(task: string, m: Metrics): string {
+  const perClass = formatTable(
+    ['class', 'support', 'precision', 'recall', 'F1'],
+    m.perClass.map((c) => [c.label, c.support, percent(c.precision), percent(c.recall), percent(c.f1)]),
+  );
+  const abbreviations = m.labels.map((l) => l.slice(0, 6));
+  const confusion = formatTable(['truth \\ predicted', ...abbreviations], m.labels.map((l, i) => [l, ...m.confusion[i]!]));
+  return [
+    `${task}: accuracy ${percent(m.accuracy)}, macro-F1 ${percent(m.macroF1)}, balanced accuracy ${percent(m.balancedAccuracy)}`,
+    perClass,
+    '',
+    confusion,
+  ].join('\n');
+}

@@ -1,0 +1,44 @@
+/** What every command needs from the outside world: configuration, the database, output helpers. */
+import { type Env, loadEnv } from '../config.ts';
+import { type Database, openDatabase } from '../store/db.ts';
+
+export function env(): Env {
+  return loadEnv();
+}
+
+/** Opens the configured database and applies pending migrations (cheap when none are pending). */
+export async function openMigratedDatabase(config: Env = env()): Promise<Database> {
+  const database = await openDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR });
+  try {
+    await database.migrate();
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  return database;
+}
+
+/** Runs `work` with an open database and always closes it. */
+export async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openMigratedDatabase();
+  try {
+    return await work(database);
+  } finally {
+    await database.close();
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+export const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** A plain aligned text table (first column left-aligned, the rest right-aligned). */
+export function formatTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const cells = [header, ...rows].map((r) => r.map(String));
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
+    .join('\n');
+}

@@ -1,0 +1,28 @@
+/**
+ * The `cv-pipeline` command line. Each subcommand lives in commands/; errors end the process with
+ * their message and a non-zero status, never a stack trace for a user mistake.
+ */
+import { Command } from 'commander';
+import { registerClassify } from './commands/classify.ts';
+import { registerEvaluate } from './commands/evaluate.ts';
+import { registerMigrate } from './commands/migrate.ts';
+import { registerRun } from './commands/run.ts';
+import { registerStats } from './commands/stats.ts';
+
+const program = new Command('cv-pipeline')
+  .description('Scores CV profiles (seniority, department, career features) and stores results and statistics in Postgres')
+  .showHelpAfterError();
+
+registerRun(program);
+registerClassify(program);
+registerMigrate(program);
+registerStats(program);
+registerEvaluate(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`cv-pipeline: ${(err as Error).message}\n`);
+  if (process.env.LOG_LEVEL === 'debug') process.stderr.write(`${(err as Error).stack}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,91 @@
+/**
+ * The batch entry point: file → validate → score → store → refresh statistics. Valid profiles are
+ * stored batch by batch (one transaction each); invalid items are kept in `dead_letters` with their
+ * reason and place in the file. Errors of the database itself are not caught: the run stops, and
+ * re-running the same file is safe because every write is an idempotent upsert.
+ */
+import { basename } from 'node:path';
+import type { ProfileMessage } from '../domain/profile.ts';
+import type { TitleClassifier } from '../domain/prediction.ts';
+import { refreshDistributionStats } from '../analytics/distribution-stats.ts';
+import { type ScoringSummary, SummaryAccumulator } from '../analytics/run-summary.ts';
+import { scoreProfiles } from '../pipeline/score.ts';
+import type { Db } from '../store/db.ts';
+import { type DeadLetter, registerModelVersion, storeDeadLetters, storeScoredProfiles } from '../store/write-results.ts';
+import { type InputFormat, readInputFile } from './file-input.ts';
+
+export interface RunOptions {
+  input: string;
+  format?: InputFormat;
+  batchSize?: number;
+  /** The month treated as "now" for open-ended positions (YYYY-MM). */
+  asOf: string;
+  /** Called after each batch with the number of items handled so far. */
+  onProgress?: (itemsDone: number) => void;
+}
+
+export interface RunResult {
+  source: string;
+  modelVersion: string;
+  itemsRead: number;
+  profilesStored: number;
+  /** Profile ids seen more than once in the input (the last occurrence is stored; the summary counts each). */
+  duplicateIds: number;
+  rejected: { ref: string; reason: string }[];
+  summary: ScoringSummary;
+}
+
+export async function runFile(db: Db, classifier: TitleClassifier, options: RunOptions): Promise<RunResult> {
+  const source = `file:${basename(options.input)}`;
+  const batchSize = options.batchSize ?? 500;
+  await registerModelVersion(db, {
+    version: classifier.modelVersion,
+    kind: classifier.modelVersion.split('-')[0] ?? 'unknown',
+    manifest: { version: classifier.modelVersion },
+  });
+
+  const seen = new Set<string>();
+  const summary = new SummaryAccumulator();
+  const rejected: DeadLetter[] = [];
+  let itemsRead = 0;
+  let duplicateIds = 0;
+  let batch: ProfileMessage[] = [];
+  let letters: DeadLetter[] = [];
+
+  const flush = async () => {
+    const scored = scoreProfiles(batch, classifier, options.asOf);
+    await storeScoredProfiles(db, scored, source);
+    await storeDeadLetters(db, letters);
+    summary.add(scored);
+    batch = [];
+    letters = [];
+    options.onProgress?.(itemsRead);
+  };
+
+  for await (const item of readInputFile(options.input, options.format)) {
+    itemsRead += 1;
+    if (item.result.ok) {
+      const id = item.result.value.profileId;
+      if (seen.has(id)) duplicateIds += 1;
+      seen.add(id);
+      batch.push(item.result.value);
+    } else {
+      const letter = { source, sourceRef: item.ref, reason: item.result.reason, payload: item.payload };
+      letters.push(letter);
+      rejected.push(letter);
+    }
+    if (batch.length + letters.length >= batchSize) await flush();
+  }
+  await flush();
+  await refreshDistributionStats(db, classifier.modelVersion);
+
+  return {
+    source,
+    modelVersion: classifier.modelVersion,
+    itemsRead,
+    profilesStored: seen.size,
+    duplicateIds,
+    rejected: rejected.map(({ sourceRef, reason }) => ({ ref: sourceRef, reason })),
+    summary: summary.result(),
+  };
+}

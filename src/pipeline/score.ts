@@ -1,0 +1,50 @@
+/**
+ * The scoring core: validated profiles in, scored profiles out. Pure (the caller passes the
+ * classifier and the month treated as "now"), so every entry point scores identically.
+ */
+import { computeCareerFeatures } from '../features/career.ts';
+import type { PreparedTitle, ScoredProfile, TitleClassifier } from '../domain/prediction.ts';
+import type { ProfileMessage } from '../domain/profile.ts';
+import { prepareTitle } from '../text/prepare.ts';
+
+/**
+ * Scores a batch of profiles with one classifier call for all their titles (batched inference is
+ * what makes model members fast).
+ */
+export function scoreProfiles(
+  profiles: readonly ProfileMessage[],
+  classifier: TitleClassifier,
+  asOf: string,
+): ScoredProfile[] {
+  const titles: PreparedTitle[] = profiles.flatMap((p) =>
+    p.positions.map((pos) => prepareTitle(pos.position, pos.organization ?? null)),
+  );
+  const predictions = classifier.classify(titles);
+  if (predictions.length !== titles.length) {
+    throw new Error(`classifier ${classifier.modelVersion} returned ${predictions.length} predictions for ${titles.length} titles`);
+  }
+  let next = 0;
+  return profiles.map((profile) => {
+    const positions = profile.positions.map((position, index) => {
+      const k = next++;
+      return { index, position, title: titles[k]!, prediction: predictions[k]! };
+    });
+    const career = computeCareerFeatures(
+      positions.map(({ position, prediction }) => ({
+        startDate: position.startDate ?? null,
+        endDate: position.endDate ?? null,
+        status: position.status ?? null,
+        organization: position.organization ?? null,
+        seniority: prediction.seniority.label,
+        department: prediction.department.label,
+      })),
+      asOf,
+    );
+    return { profileId: profile.profileId, modelVersion: classifier.modelVersion, positions, career };
+  });
+}
+
+/** The current month as `YYYY-MM` (UTC): the "now" that entry points pass to the core. */
+export function currentMonth(date: Date = new Date()): string {
+  return date.toISOString().slice(0, 7);
+}

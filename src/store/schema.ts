@@ -1,0 +1,189 @@
+/**
+ * Postgres schema (drizzle). Migrations in `migrations/` are generated from this file with
+ * `npm run db:generate`; never edit a generated migration by hand.
+ *
+ * Idempotency lives in the primary keys: a position is (profile_id, position_index), a prediction
+ * is (profile_id, position_index, model_version), so re-delivered input upserts instead of adding.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  doublePrecision,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  unique,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** Every model that scored something: its manifest says what it is and how it measured. */
+export const modelVersions = pgTable('model_versions', {
+  version: text('version').primaryKey(),
+  kind: text('kind').notNull(),
+  manifest: jsonb('manifest').notNull(),
+  createdAt: createdAt(),
+});
+
+export const profiles = pgTable('profiles', {
+  profileId: text('profile_id').primaryKey(),
+  /** Where the profile came from: `file:<name>` or `kafka:<topic>`. */
+  source: text('source').notNull(),
+  /** sha256 of the canonical positions; a change invalidates stored positions and predictions. */
+  contentHash: text('content_hash').notNull(),
+  positionCount: integer('position_count').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const positions = pgTable(
+  'positions',
+  {
+    profileId: text('profile_id')
+      .notNull()
+      .references(() => profiles.profileId, { onDelete: 'cascade' }),
+    positionIndex: integer('position_index').notNull(),
+    title: text('title').notNull(),
+    normalizedTitle: text('normalized_title').notNull(),
+    standardizedTitle: text('standardized_title').notNull(),
+    language: text('language').notNull(),
+    organization: text('organization'),
+    linkedin: text('linkedin'),
+    /** `YYYY-MM` or a bare `YYYY`, as given. */
+    startDate: text('start_date'),
+    endDate: text('end_date'),
+    status: text('status'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.profileId, t.positionIndex] }),
+    index('positions_organization_idx').on(t.organization),
+  ],
+);
+
+export const predictions = pgTable(
+  'predictions',
+  {
+    profileId: text('profile_id').notNull(),
+    positionIndex: integer('position_index').notNull(),
+    modelVersion: text('model_version')
+      .notNull()
+      .references(() => modelVersions.version),
+    seniority: text('seniority').notNull(),
+    seniorityConfidence: real('seniority_confidence').notNull(),
+    senioritySource: text('seniority_source').notNull(),
+    department: text('department').notNull(),
+    departmentConfidence: real('department_confidence').notNull(),
+    departmentSource: text('department_source').notNull(),
+    /** Why: matched rules, per-member probabilities, neighbours. */
+    explanation: jsonb('explanation').notNull(),
+    scoredAt: timestamp('scored_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.profileId, t.positionIndex, t.modelVersion] }),
+    foreignKey({
+      columns: [t.profileId, t.positionIndex],
+      foreignColumns: [positions.profileId, positions.positionIndex],
+    }).onDelete('cascade'),
+    index('predictions_model_version_idx').on(t.modelVersion),
+  ],
+);
+
+export const careerFeatures = pgTable(
+  'career_features',
+  {
+    profileId: text('profile_id')
+      .notNull()
+      .references(() => profiles.profileId, { onDelete: 'cascade' }),
+    modelVersion: text('model_version')
+      .notNull()
+      .references(() => modelVersions.version),
+    currentPositionIndex: integer('current_position_index'),
+    currentSeniority: text('current_seniority'),
+    currentDepartment: text('current_department'),
+    totalExperienceMonths: integer('total_experience_months'),
+    promotions: integer('promotions'),
+    senioritySlope: doublePrecision('seniority_slope'),
+    /** Every feature of `CareerFeatures`, documented in src/features/career.ts. */
+    features: jsonb('features').notNull(),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.profileId, t.modelVersion] })],
+);
+
+/** Class shares per task, overall and by scope (organization, start period), per model version. */
+export const distributionStats = pgTable(
+  'distribution_stats',
+  {
+    modelVersion: text('model_version').notNull(),
+    task: text('task').notNull(),
+    /** `overall`, `organization`, `start_period`. */
+    scope: text('scope').notNull(),
+    /** The organization or period; '' for `overall`. */
+    scopeValue: text('scope_value').notNull(),
+    label: text('label').notNull(),
+    n: integer('n').notNull(),
+    share: doublePrecision('share').notNull(),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.modelVersion, t.task, t.scope, t.scopeValue, t.label] })],
+);
+
+/** Confidence histogram per task in ten buckets of width 0.1 (bucket 9 includes 1.0). */
+export const confidenceHistograms = pgTable(
+  'confidence_histograms',
+  {
+    modelVersion: text('model_version').notNull(),
+    task: text('task').notNull(),
+    bucket: integer('bucket').notNull(),
+    n: integer('n').notNull(),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.modelVersion, t.task, t.bucket] })],
+);
+
+/** One row per model version: volumes, fallback rates and mean confidences. */
+export const modelStats = pgTable('model_stats', {
+  modelVersion: text('model_version').primaryKey(),
+  profiles: integer('profiles').notNull(),
+  positions: integer('positions').notNull(),
+  seniorityFallbackRate: doublePrecision('seniority_fallback_rate').notNull(),
+  departmentFallbackRate: doublePrecision('department_fallback_rate').notNull(),
+  seniorityMeanConfidence: doublePrecision('seniority_mean_confidence').notNull(),
+  departmentMeanConfidence: doublePrecision('department_mean_confidence').notNull(),
+  computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Input that was not a profile, kept verbatim with the reason; `source_ref` makes re-reads idempotent. */
+export const deadLetters = pgTable(
+  'dead_letters',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    source: text('source').notNull(),
+    /** e.g. `line 17`, `item 3`, `partition 0 offset 42`. */
+    sourceRef: text('source_ref').notNull(),
+    messageKey: text('message_key'),
+    reason: text('reason').notNull(),
+    payload: text('payload').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('dead_letters_source_ref_uq').on(t.source, t.sourceRef)],
+);
+
+/** Re-scoring runs of positions that an older model scored (nightly or on demand). */
+export const backfillRuns = pgTable('backfill_runs', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  targetModelVersion: text('target_model_version').notNull(),
+  status: text('status').notNull().default('running'),
+  /** Last (profile_id, position_index) done, so a crashed run resumes after it. */
+  cursor: jsonb('cursor').notNull().default(sql`'{}'::jsonb`),
+  rowsScored: integer('rows_scored').notNull().default(0),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+});

@@ -1,0 +1,56 @@
+/**
+ * The databases every storage test runs against: embedded PGlite always, and a real Postgres
+ * server when TEST_DATABASE_URL is set (always in CI, where its absence is an error). Each test
+ * file gets a fresh database of its own, dropped afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { type Database, openDatabase } from '../../src/store/db.ts';
+
+export interface TestDatabaseKind {
+  name: 'pglite' | 'postgres';
+  /** Opens a fresh, migrated database; `dispose` closes and drops it. */
+  open(): Promise<{ database: Database; dispose(): Promise<void> }>;
+}
+
+const serverUrl = process.env.TEST_DATABASE_URL;
+if (!serverUrl && process.env.CI === 'true') {
+  throw new Error('TEST_DATABASE_URL must be set in CI: the Postgres integration tests are mandatory there');
+}
+
+const pglite: TestDatabaseKind = {
+  name: 'pglite',
+  async open() {
+    const database = await openDatabase({ pgliteDir: 'memory://' });
+    await database.migrate();
+    return { database, dispose: () => database.close() };
+  },
+};
+
+const postgres: TestDatabaseKind = {
+  name: 'postgres',
+  async open() {
+    const admin = new URL(serverUrl!);
+    const name = `cv_test_${randomBytes(6).toString('hex')}`;
+    const adminClient = new pg.Client({ connectionString: admin.toString() });
+    await adminClient.connect();
+    await adminClient.query(`CREATE DATABASE ${name}`);
+    await adminClient.end();
+    const url = new URL(admin.toString());
+    url.pathname = `/${name}`;
+    const database = await openDatabase({ url: url.toString() });
+    await database.migrate();
+    return {
+      database,
+      async dispose() {
+        await database.close();
+        const c = new pg.Client({ connectionString: admin.toString() });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.end();
+      },
+    };
+  },
+};
+
+export const testDatabaseKinds: TestDatabaseKind[] = serverUrl ? [pglite, postgres] : [pglite];
