@@ -3,7 +3,8 @@
  * match on. A pattern is one or more lowercase words separated by spaces; a word may start and/or
  * end with `*`, which stands for any run of letters or digits, so German compounds are reachable
  * ("*leiter" matches "vertriebsleiter", "vertrieb*" matches "vertriebsmitarbeiter"). A pattern only
- * matches whole words: "intern" never matches inside "international".
+ * matches whole words: "intern" never matches inside "international". A word that is only `*`
+ * stands for any one word, between two literal words ("chief * officer").
  */
 
 const WORD_CHAR = String.raw`[\p{L}\p{M}\p{N}]`;
@@ -53,7 +54,11 @@ export function foldAccents(text: string): string {
 export function patternProblem(pattern: string): string | null {
   const words = pattern.trim().split(/\s+/);
   if (pattern.trim() === '') return 'is empty';
+  if (words[0] === '*' || words[words.length - 1] === '*') {
+    return 'starts or ends with the any-word "*"; it may only stand between two words';
+  }
   for (const word of words) {
+    if (word === '*') continue;
     const core = word.replace(/^\*/, '').replace(/\*$/, '');
     if (core === '') return `word "${word}" has no letters besides "*"`;
     if (core.includes('*')) return `word "${word}" has "*" inside it; "*" may only start or end a word`;
@@ -79,6 +84,7 @@ export function patternSource(pattern: string, options: { fold: boolean }): stri
     .trim()
     .split(/\s+/)
     .map((word) => {
+      if (word === '*') return `${WORD_CHAR}+`;
       const prefix = word.startsWith('*') ? `${WORD_CHAR}*` : '';
       const suffix = word.length > 1 && word.endsWith('*') ? `${WORD_CHAR}*` : '';
       const core = word.replace(/^\*/, '').replace(/\*$/, '');

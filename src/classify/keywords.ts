@@ -1,0 +1,151 @@
+/**
+ * The keyword classifier: rules from `config/keywords.json` matched on the standardized title,
+ * accent-insensitive and on whole words. Per task, the strongest matching rule decides; its weight
+ * is the confidence, lowered when a rule for another class came close. No match gives the task's
+ * default class (Professional, Other) with a low confidence. Matching is pure; the rule table is
+ * read once, when first needed.
+ */
+import { CLASSES, TASKS, type LabelOf, type Task } from '../domain/labels.ts';
+import type { PositionPrediction, PreparedTitle, TaskPrediction, TitleClassifier } from '../domain/prediction.ts';
+import { compileScanner, foldAccents, WORD_END, WORD_START, patternSource, type PatternHit } from '../text/patterns.ts';
+import { loadKeywordRules, type KeywordConfig, type KeywordRule, type KeywordRules } from './keyword-rules.ts';
+
+/** Competing classes whose weights differ by less than this lower the winner's confidence. */
+const CLOSE_MARGIN = 0.2;
+
+interface CompiledRule {
+  id: string;
+  label: string;
+  weight: number;
+  /** Matches titles that switch the rule off, or null. */
+  unless: RegExp | null;
+}
+
+interface TaskMatcher<T extends Task> {
+  predict(folded: string, standardized: string): TaskPrediction<LabelOf<T>>;
+}
+
+function compileUnless(rule: KeywordRule): RegExp | null {
+  if (!rule.unless || rule.unless.length === 0) return null;
+  const alternation = rule.unless.map((p) => `(?:${patternSource(p, { fold: true })})`).join('|');
+  return new RegExp(`${WORD_START}(?:${alternation})${WORD_END}`, 'u');
+}
+
+function compileTask<T extends Task>(task: T, rules: KeywordRules): TaskMatcher<T> {
+  const compiled = (rules.rules[task] as readonly KeywordRule[]).map(
+    (rule): CompiledRule => ({ id: rule.id, label: rule.class, weight: rule.weight, unless: compileUnless(rule) }),
+  );
+  const scanner = compileScanner(
+    (rules.rules[task] as readonly KeywordRule[]).flatMap((rule, i) =>
+      rule.patterns.map((pattern) => ({ pattern, payload: compiled[i]! })),
+    ),
+    { fold: true },
+  );
+  const fallback = rules.defaults[task];
+  const classOrder = CLASSES[task] as readonly string[];
+
+  return {
+    predict(folded, standardized) {
+      // Strongest hit per class; among equals the earliest in the title.
+      const best = new Map<string, PatternHit<CompiledRule>>();
+      for (const hit of scanner.scan(folded)) {
+        const rule = hit.payload;
+        if (rule.unless !== null && rule.unless.test(folded)) continue;
+        const current = best.get(rule.label);
+        if (current === undefined || rule.weight > current.payload.weight) best.set(rule.label, hit);
+      }
+      const quoted = (hit: PatternHit<CompiledRule>) =>
+        `"${standardized.slice(hit.index, hit.index + hit.text.length)}"`;
+      if (best.size === 0) {
+        return {
+          label: fallback.class as LabelOf<T>,
+          confidence: fallback.confidence,
+          source: 'keywords',
+          why: `no rule matched; default ${fallback.class}`,
+        };
+      }
+      const ranked = [...best.values()].sort(
+        (a, b) =>
+          b.payload.weight - a.payload.weight ||
+          a.index - b.index ||
+          classOrder.indexOf(a.payload.label) - classOrder.indexOf(b.payload.label),
+      );
+      const winner = ranked[0]!;
+      const runnerUp = ranked[1];
+      const weight = winner.payload.weight;
+      const closeness = runnerUp === undefined ? 0 : Math.max(0, 1 - (weight - runnerUp.payload.weight) / CLOSE_MARGIN);
+      let why = `rule ${winner.payload.id} matched ${quoted(winner)}`;
+      if (runnerUp !== undefined) {
+        why += `; over rule ${runnerUp.payload.id} matched ${quoted(runnerUp)} (${runnerUp.payload.label})`;
+      }
+      return {
+        label: winner.payload.label as LabelOf<T>,
+        confidence: weight * (1 - 0.5 * closeness),
+        source: 'keywords',
+        why,
+      };
+    },
+  };
+}
+
+/** A pure predictor for one rule table. */
+export type KeywordPredictor = (title: PreparedTitle) => PositionPrediction;
+
+/** Compiles a validated rule table into a predictor; every regular expression is built here, once. */
+export function createKeywordPredictor(rules: KeywordRules): KeywordPredictor {
+  const matchers = Object.fromEntries(TASKS.map((task) => [task, compileTask(task, rules)])) as {
+    [T in Task]: TaskMatcher<T>;
+  };
+  return (title) => {
+    const standardized = title.standardized;
+    const folded = foldAccents(standardized);
+    return {
+      seniority: matchers.seniority.predict(folded, standardized),
+      department: matchers.department.predict(folded, standardized),
+    };
+  };
+}
+
+/** `keywords-` and the content hash of the configuration. */
+export function keywordModelVersion(config: KeywordConfig): string {
+  return `keywords-${config.contentHash}`;
+}
+
+let defaultConfig: KeywordConfig | undefined;
+let defaultPredictor: KeywordPredictor | undefined;
+
+/** The rules and text tables in `<repo>/config/`, read on first use. */
+export function defaultKeywordConfig(): KeywordConfig {
+  defaultConfig ??= loadKeywordRules();
+  return defaultConfig;
+}
+
+/** Predicts seniority and department of a prepared title with the rules in `config/keywords.json`. */
+export function keywordPredict(title: PreparedTitle): PositionPrediction {
+  defaultPredictor ??= createKeywordPredictor(defaultKeywordConfig().rules);
+  return defaultPredictor(title);
+}
+
+/**
+ * The keyword rules as a `TitleClassifier`. Its model version names the exact rule, standard,
+ * abbreviation and gender tables, so changing any rule changes the version the predictions carry.
+ */
+export class KeywordClassifier implements TitleClassifier {
+  readonly modelVersion: string;
+  readonly #predict: KeywordPredictor;
+
+  constructor(config: KeywordConfig = defaultKeywordConfig()) {
+    this.modelVersion = keywordModelVersion(config);
+    this.#predict = config === defaultConfig && defaultPredictor ? defaultPredictor : createKeywordPredictor(config.rules);
+  }
+
+  /** One prediction per title, in input order. */
+  classify(titles: readonly PreparedTitle[]): PositionPrediction[] {
+    return titles.map(this.#predict);
+  }
+
+  /** The prediction for one title. */
+  predict(title: PreparedTitle): PositionPrediction {
+    return this.#predict(title);
+  }
+}
