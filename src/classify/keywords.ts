@@ -7,7 +7,7 @@
  */
 import { CLASSES, TASKS, type LabelOf, type Task } from '../domain/labels.ts';
 import type { PositionPrediction, PreparedTitle, TaskPrediction, TitleClassifier } from '../domain/prediction.ts';
-import { compileScanner, foldAccents, WORD_END, WORD_START, patternSource, type PatternHit } from '../text/patterns.ts';
+import { compileScanner, foldAccents, type PatternHit, type PatternScanner } from '../text/patterns.ts';
 import { loadKeywordRules, type KeywordConfig, type KeywordRule, type KeywordRules } from './keyword-rules.ts';
 
 /** Competing classes whose weights differ by less than this lower the winner's confidence. */
@@ -17,18 +17,20 @@ interface CompiledRule {
   id: string;
   label: string;
   weight: number;
-  /** Matches titles that switch the rule off, or null. */
-  unless: RegExp | null;
+  /** Finds what switches the rule off, or null. */
+  unless: PatternScanner<true> | null;
 }
 
 interface TaskMatcher<T extends Task> {
   predict(folded: string, standardized: string): TaskPrediction<LabelOf<T>>;
 }
 
-function compileUnless(rule: KeywordRule): RegExp | null {
+function compileUnless(rule: KeywordRule): PatternScanner<true> | null {
   if (!rule.unless || rule.unless.length === 0) return null;
-  const alternation = rule.unless.map((p) => `(?:${patternSource(p, { fold: true })})`).join('|');
-  return new RegExp(`${WORD_START}(?:${alternation})${WORD_END}`, 'u');
+  return compileScanner(
+    rule.unless.map((pattern) => ({ pattern, payload: true as const })),
+    { fold: true },
+  );
 }
 
 function compileTask<T extends Task>(task: T, rules: KeywordRules): TaskMatcher<T> {

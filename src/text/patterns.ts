@@ -5,12 +5,12 @@
  * ("*leiter" matches "vertriebsleiter", "vertrieb*" matches "vertriebsmitarbeiter"). A pattern only
  * matches whole words: "intern" never matches inside "international". A word that is only `*`
  * stands for any one word, between two literal words ("chief * officer").
+ *
+ * Matching works on words, not characters: patterns are indexed by their first word (exact words
+ * in a hash map, prefixes and suffixes by length), so a title costs a few map lookups per word
+ * however many patterns there are. One big regular expression over a thousand alternatives was
+ * about ten times slower.
  */
-
-const WORD_CHAR = String.raw`[\p{L}\p{M}\p{N}]`;
-/** Start and end of a pattern: not preceded / followed by a letter, mark or digit. */
-export const WORD_START = String.raw`(?<!${WORD_CHAR})`;
-export const WORD_END = String.raw`(?!${WORD_CHAR})`;
 
 const foldCache = new Map<string, string>();
 
@@ -20,9 +20,10 @@ function foldChar(ch: string): string {
     const decomposed = ch.normalize('NFD');
     // Keep the base letter only when the rest is combining marks, so the result is one code unit
     // and folded text keeps the offsets of the text it came from.
-    folded = decomposed.length > 1 && /^\p{M}+$/u.test(decomposed.slice(1)) && decomposed[0]!.length === 1
-      ? decomposed[0]!
-      : ch;
+    folded =
+      decomposed.length > 1 && /^\p{M}+$/u.test(decomposed.slice(1)) && decomposed[0]!.length === 1
+        ? decomposed[0]!
+        : ch;
     foldCache.set(ch, folded);
   }
   return folded;
@@ -34,26 +35,20 @@ function foldChar(ch: string): string {
  * ß is kept as it is: expanding it to "ss" would shift offsets.
  */
 export function foldAccents(text: string): string {
-  let ascii = true;
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) return text;
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    out += code <= 0x7f ? text[i]! : foldChar(text[i]!);
+  let i = 0;
+  while (i < text.length && text.charCodeAt(i) <= 0x7f) i++;
+  if (i === text.length) return text;
+  let out = text.slice(0, i);
+  for (; i < text.length; i++) {
+    out += text.charCodeAt(i) <= 0x7f ? text[i]! : foldChar(text[i]!);
   }
   return out;
 }
 
 /** Why a pattern cannot be compiled, or null when it can. */
 export function patternProblem(pattern: string): string | null {
-  const words = pattern.trim().split(/\s+/);
   if (pattern.trim() === '') return 'is empty';
+  const words = pattern.trim().split(/\s+/);
   if (words[0] === '*' || words[words.length - 1] === '*') {
     return 'starts or ends with the any-word "*"; it may only stand between two words';
   }
@@ -62,40 +57,49 @@ export function patternProblem(pattern: string): string | null {
     const core = word.replace(/^\*/, '').replace(/\*$/, '');
     if (core === '') return `word "${word}" has no letters besides "*"`;
     if (core.includes('*')) return `word "${word}" has "*" inside it; "*" may only start or end a word`;
-    if (/[\p{Lu}]/u.test(core)) return `word "${word}" is not lowercase`;
-    if (!/^[\p{L}\p{M}\p{N}&/]+$/u.test(core)) {
-      return `word "${word}" has characters other than letters, digits, "&" and "/"`;
+    if (/\p{Lu}/u.test(core)) return `word "${word}" is not lowercase`;
+    if (!/^(?:[\p{L}\p{M}\p{N}]+|&|\/)$/u.test(core)) {
+      return `word "${word}" must be letters and digits only, or "&" or "/" alone`;
     }
   }
   return null;
 }
 
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-
-/**
- * The regular-expression source of a pattern (without the word-boundary guards, which the caller
- * adds once around a whole alternation). Throws when the pattern is malformed; callers validate
- * with `patternProblem` first to name the rule or table it came from.
- */
-export function patternSource(pattern: string, options: { fold: boolean }): string {
-  const problem = patternProblem(pattern);
-  if (problem !== null) throw new Error(`pattern "${pattern}" ${problem}`);
-  return pattern
-    .trim()
-    .split(/\s+/)
-    .map((word) => {
-      if (word === '*') return `${WORD_CHAR}+`;
-      const prefix = word.startsWith('*') ? `${WORD_CHAR}*` : '';
-      const suffix = word.length > 1 && word.endsWith('*') ? `${WORD_CHAR}*` : '';
-      const core = word.replace(/^\*/, '').replace(/\*$/, '');
-      return prefix + escapeRegExp(options.fold ? foldAccents(core) : core) + suffix;
-    })
-    .join(' ');
-}
-
-/** Letters a pattern requires literally; longer literals are tried first in an alternation. */
+/** Letters a pattern requires literally; where patterns overlap, the most specific one wins. */
 export function patternSpecificity(pattern: string): number {
   return pattern.replace(/[*\s]/g, '').length;
+}
+
+/** How one word of a pattern tests one word of a text. */
+interface WordTest {
+  kind: 'exact' | 'prefix' | 'suffix' | 'infix' | 'any';
+  /** The literal part, accent-folded when the scanner folds. */
+  core: string;
+}
+
+function parseWord(word: string, fold: boolean): WordTest {
+  if (word === '*') return { kind: 'any', core: '' };
+  const starts = word.startsWith('*');
+  const ends = word.length > 1 && word.endsWith('*');
+  const raw = word.slice(starts ? 1 : 0, ends ? -1 : undefined);
+  const core = fold ? foldAccents(raw) : raw;
+  const kind = starts && ends ? 'infix' : starts ? 'suffix' : ends ? 'prefix' : 'exact';
+  return { kind, core };
+}
+
+function wordMatches(test: WordTest, word: string): boolean {
+  switch (test.kind) {
+    case 'exact':
+      return word === test.core;
+    case 'prefix':
+      return word.startsWith(test.core);
+    case 'suffix':
+      return word.endsWith(test.core);
+    case 'infix':
+      return word.includes(test.core);
+    case 'any':
+      return true;
+  }
 }
 
 /** One occurrence of a pattern in a text. */
@@ -110,12 +114,33 @@ export interface PatternHit<P> {
 /** Finds every non-overlapping occurrence of a set of patterns in one pass. */
 export interface PatternScanner<P> {
   scan(text: string): PatternHit<P>[];
+  /** Whether any pattern occurs in the text. */
+  test(text: string): boolean;
+}
+
+interface CompiledPattern<P> {
+  words: WordTest[];
+  specificity: number;
+  /** Position in specificity order; lower wins among patterns matching at the same word. */
+  rank: number;
+  payload: P;
+}
+
+// Words are runs of letters, marks and digits; "&" and "/" are words of their own.
+const WORD = /[\p{L}\p{M}\p{N}]+|[&/]/gu;
+
+/** Group candidates by a key, keeping insertion order. */
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
 }
 
 /**
- * Compiles patterns into one alternation. Where several patterns could match at the same place,
- * the most specific (most literal letters) wins and hides the others, so "managing director" is one
- * hit, not also "director". With `fold`, patterns are accent-folded and the caller scans folded text.
+ * Compiles patterns into a scanner. Where several patterns could match at the same word, the most
+ * specific (most literal letters) wins and hides the others, so "managing director" is one hit,
+ * not also "director"; scanning resumes after the winner's last word. With `fold`, patterns are
+ * accent-folded and the caller scans folded text.
  */
 export function compileScanner<P>(
   entries: readonly { pattern: string; payload: P }[],
@@ -124,20 +149,78 @@ export function compileScanner<P>(
   const sorted = [...entries].sort(
     (a, b) => patternSpecificity(b.pattern) - patternSpecificity(a.pattern) || a.pattern.localeCompare(b.pattern),
   );
-  if (sorted.length === 0) return { scan: () => [] };
-  const payloads = sorted.map((e) => e.payload);
-  const alternation = sorted.map((e) => `(${patternSource(e.pattern, options)})`).join('|');
-  const regex = new RegExp(`${WORD_START}(?:${alternation})${WORD_END}`, 'gu');
+  const exact = new Map<string, CompiledPattern<P>[]>();
+  const prefix = new Map<string, CompiledPattern<P>[]>();
+  const suffix = new Map<string, CompiledPattern<P>[]>();
+  const infix: CompiledPattern<P>[] = [];
+  sorted.forEach((entry, rank) => {
+    const problem = patternProblem(entry.pattern);
+    if (problem !== null) throw new Error(`pattern "${entry.pattern}" ${problem}`);
+    const words = entry.pattern.trim().split(/\s+/).map((w) => parseWord(w, options.fold));
+    const compiled = { words, specificity: patternSpecificity(entry.pattern), rank, payload: entry.payload };
+    const first = words[0]!;
+    if (first.kind === 'exact') push(exact, first.core, compiled);
+    else if (first.kind === 'prefix') push(prefix, first.core, compiled);
+    else if (first.kind === 'suffix') push(suffix, first.core, compiled);
+    else infix.push(compiled);
+  });
+  const prefixLengths = [...new Set([...prefix.keys()].map((k) => k.length))];
+  const suffixLengths = [...new Set([...suffix.keys()].map((k) => k.length))];
+
+  /** The winning pattern starting at word `i`, and how many words it spans. */
+  const bestAt = (words: readonly string[], i: number): CompiledPattern<P> | null => {
+    const word = words[i]!;
+    let best: CompiledPattern<P> | null = null;
+    const consider = (candidates: readonly CompiledPattern<P>[] | undefined) => {
+      if (candidates === undefined) return;
+      for (const c of candidates) {
+        if (best !== null && c.rank > best.rank) break; // lists are in rank order
+        if (i + c.words.length > words.length) continue;
+        let ok = true;
+        for (let k = 1; k < c.words.length && ok; k++) ok = wordMatches(c.words[k]!, words[i + k]!);
+        if (ok) best = c;
+      }
+    };
+    consider(exact.get(word));
+    for (const n of prefixLengths) if (n <= word.length) consider(prefix.get(word.slice(0, n)));
+    for (const n of suffixLengths) if (n <= word.length) consider(suffix.get(word.slice(word.length - n)));
+    if (infix.length > 0) consider(infix.filter((c) => wordMatches(c.words[0]!, word)));
+    return best;
+  };
+
+  const tokenize = (text: string) => {
+    const words: string[] = [];
+    const starts: number[] = [];
+    WORD.lastIndex = 0;
+    for (let m = WORD.exec(text); m !== null; m = WORD.exec(text)) {
+      words.push(m[0]);
+      starts.push(m.index);
+    }
+    return { words, starts };
+  };
+
   return {
     scan(text) {
+      const { words, starts } = tokenize(text);
       const hits: PatternHit<P>[] = [];
-      regex.lastIndex = 0;
-      for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {
-        let group = 1;
-        while (m[group] === undefined) group++;
-        hits.push({ payload: payloads[group - 1]!, index: m.index, text: m[0] });
+      for (let i = 0; i < words.length; ) {
+        const best = bestAt(words, i);
+        if (best === null) {
+          i++;
+          continue;
+        }
+        const last = i + best.words.length - 1;
+        const start = starts[i]!;
+        const end = starts[last]! + words[last]!.length;
+        hits.push({ payload: best.payload, index: start, text: text.slice(start, end) });
+        i = last + 1;
       }
       return hits;
+    },
+    test(text) {
+      const { words } = tokenize(text);
+      for (let i = 0; i < words.length; i++) if (bestAt(words, i) !== null) return true;
+      return false;
     },
   };
 }
