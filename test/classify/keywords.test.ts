@@ -120,9 +120,16 @@ describe('keywordPredict: department', () => {
     expect(predict('Geschäftsführer Vertrieb').department.label).toBe('Sales');
   });
 
-  it('lets the first of two equally strong departments decide', () => {
-    expect(predict('Sales & Marketing Director').department.label).toBe('Sales');
-    expect(predict('Marketing & Sales Director').department.label).toBe('Marketing');
+  it('reads a combined sales and marketing title as marketing, and sales with business development as sales', () => {
+    expect(predict('Sales & Marketing Director').department.label).toBe('Marketing');
+    expect(predict('Leiter Vertrieb und Marketing').department.label).toBe('Marketing');
+    expect(predict('Business Development & Sales Manager').department.label).toBe('Sales');
+    expect(predict('IT Project Manager').department.label).toBe('Information Technology');
+  });
+
+  it('counts trade fairs as marketing and business intelligence as IT', () => {
+    expect(predict('Messeorganisation').department.label).toBe('Marketing');
+    expect(predict('Business Intelligence Analyst').department.label).toBe('Information Technology');
   });
 
   it('matches without regard to accents', () => {
@@ -222,6 +229,23 @@ describe('KeywordClassifier', () => {
     table.abbreviations['xyz'] = 'senior';
     writeFileSync(path, JSON.stringify(table));
     expect(new KeywordClassifier(loadKeywordRules(dir)).modelVersion).not.toBe(new KeywordClassifier().modelVersion);
+  });
+
+  it('lets the earlier of two equally strong rules decide', () => {
+    const rules = loadKeywordRules().rules;
+    const predictor = createKeywordPredictor({
+      ...rules,
+      rules: {
+        ...rules.rules,
+        department: [
+          { id: 'dep.test.sales', class: 'Sales', weight: 0.8, patterns: ['alpha'] },
+          { id: 'dep.test.marketing', class: 'Marketing', weight: 0.8, patterns: ['beta'] },
+        ],
+      },
+    });
+    expect(predictor(prepareTitle('Alpha Beta')).department.label).toBe('Sales');
+    expect(predictor(prepareTitle('Beta Alpha')).department.label).toBe('Marketing');
+    expect(predictor(prepareTitle('Beta Alpha')).department.confidence).toBeCloseTo(0.4);
   });
 
   it('predicts with the rules it was built from', () => {
