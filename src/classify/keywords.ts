@@ -7,7 +7,7 @@
  */
 import { CLASSES, TASKS, type LabelOf, type Task } from '../domain/labels.ts';
 import type { PositionPrediction, PreparedTitle, TaskPrediction, TitleClassifier } from '../domain/prediction.ts';
-import { compileScanner, foldAccents, type PatternHit, type PatternScanner } from '../text/patterns.ts';
+import { compileScanner, foldAccents, toWords, type PatternHit, type PatternScanner, type Words } from '../text/patterns.ts';
 import { loadKeywordRules, type KeywordConfig, type KeywordRule, type KeywordRules } from './keyword-rules.ts';
 
 /** Competing classes whose weights differ by less than this lower the winner's confidence. */
@@ -22,7 +22,8 @@ interface CompiledRule {
 }
 
 interface TaskMatcher<T extends Task> {
-  predict(folded: string, standardized: string): TaskPrediction<LabelOf<T>>;
+  /** `folded` holds the words of the accent-folded standardized title. */
+  predict(folded: Words, standardized: string): TaskPrediction<LabelOf<T>>;
 }
 
 function compileUnless(rule: KeywordRule): PatternScanner<true> | null {
@@ -100,7 +101,7 @@ export function createKeywordPredictor(rules: KeywordRules): KeywordPredictor {
   };
   return (title) => {
     const standardized = title.standardized;
-    const folded = foldAccents(standardized);
+    const folded = toWords(foldAccents(standardized));
     return {
       seniority: matchers.seniority.predict(folded, standardized),
       department: matchers.department.predict(folded, standardized),

@@ -111,11 +111,33 @@ export interface PatternHit<P> {
   text: string;
 }
 
+/** The words of a text and where each starts; "&" and "/" are words of their own. */
+export interface Words {
+  text: string;
+  words: string[];
+  starts: number[];
+}
+
+// Words are runs of letters, marks and digits; "&" and "/" are words of their own.
+const WORD = /[\p{L}\p{M}\p{N}]+|[&/]/gu;
+
+/** Splits a text into words once, for several scanners to share. */
+export function toWords(text: string): Words {
+  const words: string[] = [];
+  const starts: number[] = [];
+  WORD.lastIndex = 0;
+  for (let m = WORD.exec(text); m !== null; m = WORD.exec(text)) {
+    words.push(m[0]);
+    starts.push(m.index);
+  }
+  return { text, words, starts };
+}
+
 /** Finds every non-overlapping occurrence of a set of patterns in one pass. */
 export interface PatternScanner<P> {
-  scan(text: string): PatternHit<P>[];
+  scan(text: string | Words): PatternHit<P>[];
   /** Whether any pattern occurs in the text. */
-  test(text: string): boolean;
+  test(text: string | Words): boolean;
 }
 
 interface CompiledPattern<P> {
@@ -125,9 +147,6 @@ interface CompiledPattern<P> {
   rank: number;
   payload: P;
 }
-
-// Words are runs of letters, marks and digits; "&" and "/" are words of their own.
-const WORD = /[\p{L}\p{M}\p{N}]+|[&/]/gu;
 
 /** Group candidates by a key, keeping insertion order. */
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -188,20 +207,9 @@ export function compileScanner<P>(
     return best;
   };
 
-  const tokenize = (text: string) => {
-    const words: string[] = [];
-    const starts: number[] = [];
-    WORD.lastIndex = 0;
-    for (let m = WORD.exec(text); m !== null; m = WORD.exec(text)) {
-      words.push(m[0]);
-      starts.push(m.index);
-    }
-    return { words, starts };
-  };
-
   return {
-    scan(text) {
-      const { words, starts } = tokenize(text);
+    scan(input) {
+      const { text, words, starts } = typeof input === 'string' ? toWords(input) : input;
       const hits: PatternHit<P>[] = [];
       for (let i = 0; i < words.length; ) {
         const best = bestAt(words, i);
@@ -217,8 +225,8 @@ export function compileScanner<P>(
       }
       return hits;
     },
-    test(text) {
-      const { words } = tokenize(text);
+    test(input) {
+      const { words } = typeof input === 'string' ? toWords(input) : input;
       for (let i = 0; i < words.length; i++) if (bestAt(words, i) !== null) return true;
       return false;
     },
