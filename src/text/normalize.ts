@@ -23,6 +23,8 @@ function cleanText(raw: string): string {
 }
 
 const NOT_LETTER = String.raw`(?![\p{L}\p{M}])`;
+// Patterns that capture a run of letters start it at a word boundary, so matching stays linear in
+// the title's length (titles are capped at the input boundary, but this function is public).
 // "(m/w/d)", "(w/m/d)", "(m/f/d)", "(f/m)", "(h/f)", "[m|w|x]", "(d/f/m)" and relatives.
 const GENDER_PARENS =
   /[([]\s*(?:[mwfdhxi]|div|divers|all)\s*(?:[/|,.]\s*(?:[mwfdhxi]|div|divers)\.?\s*){1,3}[)\]]|[([]\s*(?:all genders|alle geschlechter|gn|genderneutral)\s*[)\]]/gu;
@@ -31,12 +33,12 @@ const GENDER_BARE = /(?<![\p{L}\p{N}])[mwfdh]\s?[/|]\s?[mwfdhx](?:\s?[/|]\s?[mwf
 // "Leiter/in", "Leiter/-in", "Mitarbeiter*in", "Mitarbeiter:innen", "Mitarbeiter_in", "Lehrer(in)".
 const GENDER_SUFFIX = new RegExp(String.raw`(?<=\p{L})(?:\/-?|\*|:|_)in(?:nen)?${NOT_LETTER}|(?<=\p{L})\(in(?:nen)?\)`, 'gu');
 // "Leiter-in": a hyphen also joins compounds ("Check-in"), so the stem must look like a role noun.
-const GENDER_HYPHEN = new RegExp(String.raw`(\p{L}+)-in(?:nen)?${NOT_LETTER}`, 'gu');
+const GENDER_HYPHEN = new RegExp(String.raw`(?<![\p{L}\p{M}])(\p{L}+)-in(?:nen)?${NOT_LETTER}`, 'gu');
 // "MitarbeiterIn", "MitarbeiterInnen" (capital I, seen before lowercasing); "LinkedIn" is spared
 // because "linked" does not end like a role noun.
-const GENDER_CAPITAL_I = /(\p{Ll}+)In(?:nen)?(?![\p{L}\p{M}])/gu;
+const GENDER_CAPITAL_I = /(?<!\p{Ll})(\p{Ll}+)In(?:nen)?(?![\p{L}\p{M}])/gu;
 // "Kaufmann/-frau", "Kauffrau/-mann".
-const GENDER_MANN_FRAU = /(\p{L}*)(?:mann\/-?frau|frau\/-?mann)(?![\p{L}\p{M}])/gu;
+const GENDER_MANN_FRAU = /(?<![\p{L}\p{M}])(\p{L}*)(?:mann\/-?frau|frau\/-?mann)(?![\p{L}\p{M}])/gu;
 // French: "chargé(e)", "directeur/trice", "consultant·e", "vendeur.euse".
 const FRENCH_PARENS = /(?<=\p{L})\((?:e|ne|se|trice|rice|ère|euse)\)/gu;
 // Three letters before, nothing word-like after: "c.e.o." and "B2B/E-Commerce" are not feminine.
