@@ -164,13 +164,11 @@ describe('normalizeTitle: punctuation and Unicode', () => {
 });
 
 describe('normalizeTitle: long input', () => {
-  it('normalizes a very long title in linear time', () => {
-    // A quadratic pattern takes about ten seconds on these, linear ones a few milliseconds; the bound
-    // is loose so that a slow machine does not fail it.
-    const started = performance.now();
-    for (const raw of ['a'.repeat(50_000), 'aIn'.repeat(20_000), 'x-y'.repeat(20_000)]) {
-      expect(normalizeTitle(raw).length).toBeGreaterThan(0);
-    }
-    expect(performance.now() - started).toBeLessThan(5_000);
+  it('normalizes absurdly long titles without choking', () => {
+    // Far beyond the 300-character contract: a quadratic pattern would hang here (the suite's
+    // timeout fails it); speed itself is measured in bench/, not asserted.
+    expect(normalizeTitle('a'.repeat(50_000))).toBe('a'.repeat(50_000));
+    expect(normalizeTitle('x-y'.repeat(20_000)).length).toBeGreaterThan(40_000);
+    expect(normalizeTitle('aIn'.repeat(20_000)).length).toBeGreaterThan(0);
   });
 });
