@@ -25,17 +25,19 @@ export function registerRun(program: Command): void {
       const format = opts.format ?? detectFormat(opts.input);
       const classifier = loadClassifier();
       const bar = opts.progress && !opts.json && process.stderr.isTTY ? await progressBar(opts.input, format) : null;
-      const result = await withDatabase(async ({ db }) =>
-        runFile(db, classifier, {
+      let storedIn = '';
+      const result = await withDatabase(async ({ db, kind, location }) => {
+        storedIn = `${kind} at ${location}`;
+        return runFile(db, classifier, {
           input: opts.input,
           format,
           batchSize: opts.batchSize,
           asOf: opts.asOf ?? currentMonth(),
           onProgress: (done) => bar?.update(done),
-        }),
-      ).finally(() => bar?.stop());
+        });
+      }).finally(() => bar?.stop());
       if (opts.json) printJson(result);
-      else process.stdout.write(renderRun(result));
+      else process.stdout.write(`${renderRun(result)}stored in ${storedIn}; \`cv-pipeline stats\` shows its totals\n`);
       // Some input was rejected: the valid part is stored, but the caller must know.
       if (result.rejected.length > 0) process.exitCode = 2;
     });
