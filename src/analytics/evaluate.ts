@@ -28,8 +28,8 @@ interface Pair {
 }
 
 /** Scores every annotated profile (with its other positions as context) and compares. */
-export function evaluate(cvs: readonly AnnotatedPosition[][], classifier: TitleClassifier, asOf: string): EvaluationReport {
-  const scored = scoreProfiles(
+export async function evaluate(cvs: readonly AnnotatedPosition[][], classifier: TitleClassifier, asOf: string): Promise<EvaluationReport> {
+  const scored = await scoreProfiles(
     cvs.map((positions) => ({ profileId: rawProfileId(positions), positions })),
     classifier,
     asOf,

@@ -22,8 +22,12 @@ interface CompiledRule {
 }
 
 interface TaskMatcher<T extends Task> {
-  /** `folded` holds the words of the accent-folded standardized title. */
-  predict(folded: Words, standardized: string): TaskPrediction<LabelOf<T>>;
+  /**
+   * `folded` holds the words of the accent-folded standardized title. `scores` is the weight of the
+   * strongest matching rule per class, in class-list order (0 where none matched): the rule outputs
+   * that trained members read as features.
+   */
+  predict(folded: Words, standardized: string): { prediction: TaskPrediction<LabelOf<T>>; scores: number[] };
 }
 
 function compileUnless(rule: KeywordRule): PatternScanner<true> | null {
@@ -57,15 +61,17 @@ function compileTask<T extends Task>(task: T, rules: KeywordRules): TaskMatcher<
         const current = best.get(rule.label);
         if (current === undefined || rule.weight > current.payload.weight) best.set(rule.label, hit);
       }
+      const scores = classOrder.map((label) => best.get(label)?.payload.weight ?? 0);
       const quoted = (hit: PatternHit<CompiledRule>) =>
         `"${standardized.slice(hit.index, hit.index + hit.text.length)}"`;
       if (best.size === 0) {
-        return {
+        const prediction: TaskPrediction<LabelOf<T>> = {
           label: fallback.class as LabelOf<T>,
           confidence: fallback.confidence,
           source: 'keywords',
           why: `no rule matched; default ${fallback.class}`,
         };
+        return { prediction, scores };
       }
       const ranked = [...best.values()].sort(
         (a, b) =>
@@ -81,12 +87,13 @@ function compileTask<T extends Task>(task: T, rules: KeywordRules): TaskMatcher<
       if (runnerUp !== undefined) {
         why += `; over rule ${runnerUp.payload.id} matched ${quoted(runnerUp)} (${runnerUp.payload.label})`;
       }
-      return {
+      const prediction: TaskPrediction<LabelOf<T>> = {
         label: winner.payload.label as LabelOf<T>,
         confidence: weight * (1 - 0.5 * closeness),
         source: 'keywords',
         why,
       };
+      return { prediction, scores };
     },
   };
 }
@@ -94,19 +101,42 @@ function compileTask<T extends Task>(task: T, rules: KeywordRules): TaskMatcher<
 /** A pure predictor for one rule table. */
 export type KeywordPredictor = (title: PreparedTitle) => PositionPrediction;
 
-/** Compiles a validated rule table into a predictor; every regular expression is built here, once. */
-export function createKeywordPredictor(rules: KeywordRules): KeywordPredictor {
+/** The prediction plus the per-class rule scores of each task. */
+export interface KeywordResult {
+  prediction: PositionPrediction;
+  scores: Record<Task, number[]>;
+}
+export type KeywordScorer = (title: PreparedTitle) => KeywordResult;
+
+/** Compiles a validated rule table into a scorer; every regular expression is built here, once. */
+export function createKeywordScorer(rules: KeywordRules): KeywordScorer {
   const matchers = Object.fromEntries(TASKS.map((task) => [task, compileTask(task, rules)])) as {
     [T in Task]: TaskMatcher<T>;
   };
   return (title) => {
     const standardized = title.standardized;
     const folded = toWords(foldAccents(standardized));
+    const seniority = matchers.seniority.predict(folded, standardized);
+    const department = matchers.department.predict(folded, standardized);
     return {
-      seniority: matchers.seniority.predict(folded, standardized),
-      department: matchers.department.predict(folded, standardized),
+      prediction: { seniority: seniority.prediction, department: department.prediction },
+      scores: { seniority: seniority.scores, department: department.scores },
     };
   };
+}
+
+/** Compiles a validated rule table into a predictor. */
+export function createKeywordPredictor(rules: KeywordRules): KeywordPredictor {
+  const score = createKeywordScorer(rules);
+  return (title) => score(title).prediction;
+}
+
+let defaultScorer: KeywordScorer | undefined;
+
+/** Prediction and per-class rule scores with the rules in `config/keywords.json`. */
+export function keywordScores(title: PreparedTitle): KeywordResult {
+  defaultScorer ??= createKeywordScorer(defaultKeywordConfig().rules);
+  return defaultScorer(title);
 }
 
 /** `keywords-` and the content hash of the configuration. */
@@ -143,7 +173,7 @@ export class KeywordClassifier implements TitleClassifier {
   }
 
   /** One prediction per title, in input order. */
-  classify(titles: readonly PreparedTitle[]): PositionPrediction[] {
+  async classify(titles: readonly PreparedTitle[]): Promise<PositionPrediction[]> {
     return titles.map(this.#predict);
   }
 

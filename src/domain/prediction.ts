@@ -31,10 +31,23 @@ export interface PreparedTitle {
   organization: string | null;
 }
 
-/** A classifier of prepared titles; batched so model members can run one inference per batch. */
+/** A position's place in its profile: what context-aware members read besides the title. */
+export interface ProfileContext {
+  /** Index of this position in `positions`. */
+  index: number;
+  positions: readonly Position[];
+  /** The prepared titles of all `positions`, in the same order. */
+  titles: readonly PreparedTitle[];
+}
+
+/**
+ * A classifier of prepared titles; batched so model members can run one inference per batch
+ * (asynchronous, because ONNX Runtime's inference is). `contexts[i]`, when given, places
+ * `titles[i]` in its profile (null or absent: a bare title).
+ */
 export interface TitleClassifier {
   readonly modelVersion: string;
-  classify(titles: readonly PreparedTitle[]): PositionPrediction[];
+  classify(titles: readonly PreparedTitle[], contexts?: readonly (ProfileContext | null)[]): Promise<PositionPrediction[]>;
 }
 
 export interface ScoredPosition {

@@ -53,7 +53,7 @@ export async function runFile(db: Db, classifier: TitleClassifier, options: RunO
   let letters: DeadLetter[] = [];
 
   const flush = async () => {
-    const scored = scoreProfiles(batch, classifier, options.asOf);
+    const scored = await scoreProfiles(batch, classifier, options.asOf);
     await storeScoredProfiles(db, scored, source);
     await storeDeadLetters(db, letters);
     summary.add(scored);

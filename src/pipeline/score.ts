@@ -3,7 +3,7 @@
  * classifier and the month treated as "now"), so every entry point scores identically.
  */
 import { computeCareerFeatures } from '../features/career.ts';
-import type { PreparedTitle, ScoredProfile, TitleClassifier } from '../domain/prediction.ts';
+import type { PreparedTitle, ProfileContext, ScoredProfile, TitleClassifier } from '../domain/prediction.ts';
 import type { ProfileMessage } from '../domain/profile.ts';
 import { prepareTitle } from '../text/prepare.ts';
 
@@ -11,15 +11,21 @@ import { prepareTitle } from '../text/prepare.ts';
  * Scores a batch of profiles with one classifier call for all their titles (batched inference is
  * what makes model members fast).
  */
-export function scoreProfiles(
+export async function scoreProfiles(
   profiles: readonly ProfileMessage[],
   classifier: TitleClassifier,
   asOf: string,
-): ScoredProfile[] {
-  const titles: PreparedTitle[] = profiles.flatMap((p) =>
-    p.positions.map((pos) => prepareTitle(pos.position, pos.organization ?? null)),
-  );
-  const predictions = classifier.classify(titles);
+): Promise<ScoredProfile[]> {
+  const titles: PreparedTitle[] = [];
+  const contexts: ProfileContext[] = [];
+  for (const profile of profiles) {
+    const profileTitles = profile.positions.map((pos) => prepareTitle(pos.position, pos.organization ?? null));
+    profileTitles.forEach((title, index) => {
+      titles.push(title);
+      contexts.push({ index, positions: profile.positions, titles: profileTitles });
+    });
+  }
+  const predictions = await classifier.classify(titles, contexts);
   if (predictions.length !== titles.length) {
     throw new Error(`classifier ${classifier.modelVersion} returned ${predictions.length} predictions for ${titles.length} titles`);
   }

@@ -12,7 +12,7 @@ export function fixedClassifier(
 ): TitleClassifier {
   return {
     modelVersion,
-    classify: (titles: readonly PreparedTitle[]): PositionPrediction[] =>
+    classify: async (titles: readonly PreparedTitle[]): Promise<PositionPrediction[]> =>
       titles.map((t) => {
         const [seniority, department] = answers[t.raw] ?? fallback;
         const known = t.raw in answers;

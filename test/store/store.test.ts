@@ -43,7 +43,7 @@ async function counts(database: Database) {
 
 async function store(database: Database, classifier: typeof v1, profiles: ProfileMessage[]) {
   await registerModelVersion(database.db, { version: classifier.modelVersion, kind: 'test', manifest: {} });
-  await storeScoredProfiles(database.db, scoreProfiles(profiles, classifier, '2024-06'), 'test');
+  await storeScoredProfiles(database.db, await scoreProfiles(profiles, classifier, '2024-06'), 'test');
   await refreshDistributionStats(database.db, classifier.modelVersion);
 }
 

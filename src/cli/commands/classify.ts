@@ -1,6 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
@@ -28,7 +27,7 @@ export function registerClassify(program: Command): void {
       if (!title) throw new Error('give a title, or --csv FILE');
       if (title.length > MAX_TITLE_LENGTH) throw new Error(`title is longer than ${MAX_TITLE_LENGTH} characters`);
       const prepared = prepareTitle(title, opts.org ?? null);
-      const [prediction] = classifier.classify([prepared]);
+      const [prediction] = await classifier.classify([prepared]);
       if (opts.json) return printJson({ modelVersion: classifier.modelVersion, title: prepared, prediction });
       process.stdout.write(renderPrediction(title, prepared.standardized, prepared.language, prediction!, classifier.modelVersion));
     });
@@ -47,49 +46,44 @@ const OUTPUT_COLUMNS = ['Seniority', 'Seniority Confidence', 'Seniority Source',
  * predictions appended. A row without a title is an error naming its line, not a silent blank.
  */
 async function classifyCsv(classifier: TitleClassifier, input: string, output?: string): Promise<void> {
-  let header: string[] | null = null;
   let titleColumn = -1;
   let orgColumn = -1;
-  let pending: { record: string[]; line: number }[] = [];
+  let pending: string[][] = [];
 
-  const classifyPending = (push: (row: string[]) => void) => {
-    const predictions = classifier.classify(pending.map(({ record }) => prepareTitle(record[titleColumn]!, orgColumn >= 0 ? record[orgColumn] ?? null : null)));
-    pending.forEach(({ record }, i) => {
+  async function* classifyPending(): AsyncGenerator<string[]> {
+    const titles = pending.map((record) => prepareTitle(record[titleColumn]!, orgColumn >= 0 ? (record[orgColumn] ?? null) : null));
+    const predictions = await classifier.classify(titles);
+    for (const [i, record] of pending.entries()) {
       const p = predictions[i]!;
-      push([...record, p.seniority.label, p.seniority.confidence.toFixed(4), p.seniority.source, p.department.label, p.department.confidence.toFixed(4), p.department.source]);
-    });
+      yield [...record, p.seniority.label, p.seniority.confidence.toFixed(4), p.seniority.source, p.department.label, p.department.confidence.toFixed(4), p.department.source];
+    }
     pending = [];
-  };
+  }
 
-  const batcher = new Transform({
-    objectMode: true,
-    transform(chunk: { record: string[]; info: { lines: number } }, _enc, done) {
-      const { record, info } = chunk;
+  async function* withPredictions(rows: AsyncIterable<{ record: string[]; info: { lines: number } }>): AsyncGenerator<string[]> {
+    let header: string[] | null = null;
+    for await (const { record, info } of rows) {
       if (!header) {
         header = record;
         titleColumn = header.findIndex((h) => h.trim().toLowerCase() === 'job title');
         orgColumn = header.findIndex((h) => h.trim().toLowerCase() === 'organization');
-        if (titleColumn < 0) return done(new Error(`${input}: no "Job Title" column in header ${JSON.stringify(header)}`));
-        this.push([...header, ...OUTPUT_COLUMNS]);
-        return done();
+        if (titleColumn < 0) throw new Error(`${input}: no "Job Title" column in header ${JSON.stringify(header)}`);
+        yield [...header, ...OUTPUT_COLUMNS];
+        continue;
       }
       const title = record[titleColumn] ?? '';
-      if (title.trim() === '') return done(new Error(`${input} line ${info.lines}: empty Job Title`));
-      if (title.length > MAX_TITLE_LENGTH) return done(new Error(`${input} line ${info.lines}: Job Title is longer than ${MAX_TITLE_LENGTH} characters`));
-      pending.push({ record, line: info.lines });
-      if (pending.length >= CSV_BATCH) classifyPending((row) => this.push(row));
-      done();
-    },
-    flush(done) {
-      if (pending.length > 0) classifyPending((row) => this.push(row));
-      done();
-    },
-  });
+      if (title.trim() === '') throw new Error(`${input} line ${info.lines}: empty Job Title`);
+      if (title.length > MAX_TITLE_LENGTH) throw new Error(`${input} line ${info.lines}: Job Title is longer than ${MAX_TITLE_LENGTH} characters`);
+      pending.push(record);
+      if (pending.length >= CSV_BATCH) yield* classifyPending();
+    }
+    yield* classifyPending();
+  }
 
   await pipeline(
     createReadStream(input),
     parse({ info: true, bom: true, relax_column_count: true, skip_empty_lines: true }),
-    batcher,
+    withPredictions,
     stringify(),
     output ? createWriteStream(output) : process.stdout,
   );
