@@ -4,10 +4,13 @@
  */
 import { Command } from 'commander';
 import { registerClassify } from './commands/classify.ts';
+import { registerConsume } from './commands/consume.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerProduce } from './commands/produce.ts';
 import { registerRun } from './commands/run.ts';
 import { registerStats } from './commands/stats.ts';
+import { registerWork } from './commands/work.ts';
 
 const program = new Command('cv-pipeline')
   .description('Scores CV profiles (seniority, department, career features) and stores results and statistics in Postgres')
@@ -18,6 +21,9 @@ registerClassify(program);
 registerMigrate(program);
 registerStats(program);
 registerEvaluate(program);
+registerProduce(program);
+registerConsume(program);
+registerWork(program);
 
 try {
   await program.parseAsync(process.argv);

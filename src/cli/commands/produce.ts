@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import kafkajs from 'kafkajs';
+import { brokerList, requireEnv } from '../../config.ts';
+import { createKafka } from '../../ingest/kafka/client.ts';
+import { type FileMessages, messagesFromFile, publishMessages } from '../../ingest/kafka/profile-producer.ts';
+import { ensureTopics } from '../../ingest/kafka/topics.ts';
+import type { InputFormat } from '../../ingest/file-input.ts';
+import { env, printJson } from '../context.ts';
+import { positiveInt } from './run.ts';
+
+const { Partitioners } = kafkajs;
+
+export function registerProduce(program: Command): void {
+  program
+    .command('produce')
+    .description('publish the profiles of a file to Kafka (KAFKA_TOPIC), key = profile id: for demos and load tests')
+    .requiredOption('-i, --input <file>', 'a JSON array of profiles (raw format or messages) or NDJSON of messages')
+    .addOption(new Option('-f, --format <format>', 'input format (default: from the file extension)').choices(['json', 'ndjson']))
+    .option('-r, --rate <n>', 'publish at most N messages per second (default: as fast as the broker takes them)', positiveInt)
+    .option('--skip-invalid', 'leave out items that fail validation (default: publish them verbatim, so the consumer dead-letters them)')
+    .option('--json', 'print the summary as one JSON object')
+    .action(async (opts: { input: string; format?: InputFormat; rate?: number; skipInvalid?: boolean; json?: boolean }) => {
+      const config = env();
+      const { KAFKA_BROKERS } = requireEnv(config, 'produce', ['KAFKA_BROKERS']);
+      const kafka = createKafka({ brokers: brokerList(KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID });
+      await ensureTopics(kafka, { topics: [config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC], partitions: config.KAFKA_TOPIC_PARTITIONS });
+      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+      await producer.connect();
+      const counts: FileMessages = { invalid: 0, skipped: 0 };
+      const started = Date.now();
+      let published: number;
+      try {
+        published = await publishMessages(producer, config.KAFKA_TOPIC, messagesFromFile(opts.input, opts.format, opts.skipInvalid ?? false, counts), {
+          rate: opts.rate,
+        });
+      } finally {
+        await producer.disconnect();
+      }
+      const seconds = (Date.now() - started) / 1000;
+      const summary = { topic: config.KAFKA_TOPIC, published, invalidPublished: counts.invalid, skipped: counts.skipped, seconds, perSecond: Math.round(published / Math.max(seconds, 0.001)) };
+      if (opts.json) printJson(summary);
+      else {
+        const notes = [
+          counts.invalid > 0 ? `${counts.invalid} of them invalid: the consumer sends those to ${config.KAFKA_DLQ_TOPIC}` : '',
+          counts.skipped > 0 ? `${counts.skipped} invalid items skipped` : '',
+        ].filter(Boolean);
+        process.stdout.write(`published ${published} messages to ${config.KAFKA_TOPIC} in ${seconds.toFixed(1)} s (${summary.perSecond}/s)${notes.length ? `; ${notes.join('; ')}` : ''}\n`);
+      }
+    });
+}

@@ -1,0 +1,54 @@
+/**
+ * The scoring job: what the Kafka consumer hands to the workers through BullMQ. One job carries a
+ * contiguous offset range of one partition: the valid profiles of that range and its rejects (so
+ * the worker writes both in one transaction, and the consumer needs no database).
+ */
+import type { JobsOptions } from 'bullmq';
+import type { ProfileMessage } from '../domain/profile.ts';
+import type { DeadLetter } from '../store/write-results.ts';
+
+export interface ScoreJobData {
+  /** `kafka:<topic>`: stored as the profiles' and dead letters' source. */
+  source: string;
+  topic: string;
+  partition: number;
+  /** Kafka offsets are 64-bit: kept as decimal strings. */
+  firstOffset: string;
+  lastOffset: string;
+  profiles: ProfileMessage[];
+  deadLetters: DeadLetter[];
+}
+
+export interface ScoreJob {
+  id: string;
+  data: ScoreJobData;
+}
+
+/**
+ * The job id names the offset range it carries, so a re-delivered range yields the same id and
+ * BullMQ refuses to enqueue it a second time. BullMQ forbids ':' in custom ids; Kafka topic names
+ * cannot contain one, so `-` separates safely.
+ */
+export function scoreJobId(topic: string, partition: number, firstOffset: string, lastOffset: string): string {
+  return `cv-${topic}-${partition}-${firstOffset}-${lastOffset}`;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  backoffMs: number;
+}
+
+/** Completed jobs are kept this long: their ids keep recognizing re-delivered ranges meanwhile. */
+export const KEEP_COMPLETED_SECONDS = 3600;
+/** Jobs that used every attempt stay for inspection and manual retry (BullMQ's `retryJobs`). */
+export const KEEP_FAILED_SECONDS = 7 * 24 * 3600;
+
+/** The one retry policy of scoring jobs: exponential backoff from `backoffMs`, `attempts` tries. */
+export function scoreJobOptions(retry: RetryPolicy): JobsOptions {
+  return {
+    attempts: retry.attempts,
+    backoff: { type: 'exponential', delay: retry.backoffMs },
+    removeOnComplete: { age: KEEP_COMPLETED_SECONDS },
+    removeOnFail: { age: KEEP_FAILED_SECONDS },
+  };
+}

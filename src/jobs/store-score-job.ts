@@ -1,0 +1,31 @@
+/**
+ * What a worker does with one job: score its profiles with the shared core and write the results
+ * and the job's dead letters in ONE transaction. Every write is an upsert on its natural key, so a
+ * job that runs twice (retried after a crash, or re-enqueued after a re-delivery) stores each row once.
+ */
+import type { TitleClassifier } from '../domain/prediction.ts';
+import { scoreProfiles } from '../pipeline/score.ts';
+import type { Db } from '../store/db.ts';
+import { storeDeadLetters, storeScoredProfiles } from '../store/write-results.ts';
+import type { ScoreJobData } from './score-job.ts';
+
+export interface StoredJob {
+  profiles: number;
+  positions: number;
+  deadLetters: number;
+}
+
+export async function storeScoreJob(db: Db, classifier: TitleClassifier, job: ScoreJobData, asOf: string): Promise<StoredJob> {
+  // Scoring happens before the transaction opens, so no connection sits idle in a transaction while the CPU works.
+  const scored = await scoreProfiles(job.profiles, classifier, asOf);
+  await db.transaction(async (tx) => {
+    // storeScoredProfiles opens its own transaction; inside ours it becomes a savepoint.
+    await storeScoredProfiles(tx, scored, job.source);
+    await storeDeadLetters(tx, job.deadLetters);
+  });
+  return {
+    profiles: scored.length,
+    positions: scored.reduce((n, p) => n + p.positions.length, 0),
+    deadLetters: job.deadLetters.length,
+  };
+}
