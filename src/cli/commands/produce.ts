@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import kafkajs from 'kafkajs';
 import { brokerList, requireEnv } from '../../config.ts';
 import { createKafka } from '../../ingest/kafka/client.ts';
-import { type FileMessages, messagesFromFile, publishMessages } from '../../ingest/kafka/profile-producer.ts';
+import { type FileMessages, messagesFromFile, publishMessages, syntheticMessages } from '../../ingest/kafka/profile-producer.ts';
 import { ensureTopics } from '../../ingest/kafka/topics.ts';
 import type { InputFormat } from '../../ingest/file-input.ts';
 import { env, printJson } from '../context.ts';
@@ -15,12 +15,14 @@ export function registerProduce(program: Command): void {
   program
     .command('produce')
     .description('publish the profiles of a file to Kafka (KAFKA_TOPIC), key = profile id: for demos and load tests')
-    .requiredOption('-i, --input <file>', 'a JSON array of profiles (raw format or messages) or NDJSON of messages')
+    .option('-i, --input <file>', 'a JSON array of profiles (raw format or messages) or NDJSON of messages')
+    .option('--synthetic <n>', 'publish N generated profiles instead of a file (ids synthetic-<run>-<i>)', positiveInt)
     .addOption(new Option('-f, --format <format>', 'input format (default: from the file extension)').choices(['json', 'ndjson']))
     .option('-r, --rate <n>', 'publish at most N messages per second (default: as fast as the broker takes them)', positiveInt)
     .option('--skip-invalid', 'leave out items that fail validation (default: publish them verbatim, so the consumer dead-letters them)')
     .option('--json', 'print the summary as one JSON object')
-    .action(async (opts: { input: string; format?: InputFormat; rate?: number; skipInvalid?: boolean; json?: boolean }) => {
+    .action(async (opts: { input?: string; synthetic?: number; format?: InputFormat; rate?: number; skipInvalid?: boolean; json?: boolean }) => {
+      if ((opts.input === undefined) === (opts.synthetic === undefined)) throw new Error('give either --input FILE or --synthetic N');
       const config = env();
       const { KAFKA_BROKERS } = requireEnv(config, 'produce', ['KAFKA_BROKERS']);
       const kafka = createKafka({ brokers: brokerList(KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID });
@@ -31,9 +33,10 @@ export function registerProduce(program: Command): void {
       const started = Date.now();
       let published: number;
       try {
-        published = await publishMessages(producer, config.KAFKA_TOPIC, messagesFromFile(opts.input, opts.format, opts.skipInvalid ?? false, counts), {
-          rate: opts.rate,
-        });
+        const messages = opts.input !== undefined
+          ? messagesFromFile(opts.input, opts.format, opts.skipInvalid ?? false, counts)
+          : syntheticMessages(`synthetic-${Date.now().toString(36)}`, opts.synthetic!);
+        published = await publishMessages(producer, config.KAFKA_TOPIC, messages, { rate: opts.rate });
       } finally {
         await producer.disconnect();
       }

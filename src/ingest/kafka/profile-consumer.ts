@@ -21,6 +21,8 @@ import { planJobs } from './plan-jobs.ts';
 
 const { Partitioners } = kafkajs;
 
+const FETCH_MAX_WAIT_MS = 500;
+
 export interface ProfileConsumerOptions {
   kafka: Kafka;
   topic: string;
@@ -60,6 +62,8 @@ export async function startProfileConsumer(options: ProfileConsumerOptions): Pro
   const log = logger.child({ component: 'consumer', topic, groupId });
   const consumer = kafka.consumer({
     groupId,
+    // A shutdown waits for the fetch in flight; an idle fetch long-polls this long (default 5 s).
+    maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
     ...(options.onFailure === 'stop' ? { retry: { retries: 0, restartOnFailure: async () => false } } : {}),
   });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });

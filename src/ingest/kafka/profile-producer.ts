@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message, Producer } from 'kafkajs';
 import { type InputFormat, readInputFile } from '../file-input.ts';
+import { syntheticProfiles } from './synthetic-profiles.ts';
 
 export interface OutgoingMessage {
   key: string | null;
@@ -89,4 +90,9 @@ export async function* messagesFromFile(
       yield { key: null, value: item.payload };
     }
   }
+}
+
+/** `count` synthetic profiles as messages (see synthetic-profiles.ts). */
+export function* syntheticMessages(prefix: string, count: number): Generator<OutgoingMessage> {
+  for (const profile of syntheticProfiles(prefix, count)) yield { key: profile.profileId, value: JSON.stringify(profile) };
 }
