@@ -3,7 +3,7 @@
  * features serving computes (src/features/title-features.ts), so Python fits on exactly what
  * TypeScript will feed the models. Usage: tsx training/export-dataset.ts --data DIR --out FILE
  */
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -102,4 +102,6 @@ await exportCvs(join(args.data, 'linkedin-cvs-not-annotated.json'), 'cv-unlabele
 await exportCvs(args.golden!, 'golden');
 out.end();
 await once(out, 'finish');
+// The feature names travel beside the rows, so Python never hard-codes the vector layout.
+writeFileSync(`${args.out}.meta.json`, `${JSON.stringify({ denseFeatures: DENSE_FEATURES }, null, 2)}\n`);
 process.stderr.write(`wrote ${rows} rows with ${DENSE_FEATURES.length} dense features to ${args.out}\n`);

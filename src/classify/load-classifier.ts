@@ -1,14 +1,32 @@
 /**
- * Picks the classifier every entry point serves. Today that is the keyword model; the trained
- * ensemble (models/manifest.json) takes its place when it ships, with the keywords as fallback.
+ * Picks the classifier every entry point serves: the trained ensemble of `models/` (or MODELS_DIR)
+ * when a manifest is there, else the keyword rules alone. A manifest that is present but broken is
+ * an error, never a silent downgrade.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TitleClassifier } from '../domain/prediction.ts';
+import { logger } from '../logger.ts';
+import { EnsembleClassifier } from './ensemble.ts';
 import { KeywordClassifier } from './keywords.ts';
 
-let shipped: TitleClassifier | undefined;
+const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../models', import.meta.url));
 
-/** The shipped classifier, built once per process. */
-export function loadClassifier(): TitleClassifier {
-  shipped ??= new KeywordClassifier();
-  return shipped;
+const loaded = new Map<string, Promise<TitleClassifier>>();
+
+/** The shipped classifier, built once per process and models folder. */
+export function loadClassifier(modelsDir: string = process.env.MODELS_DIR || DEFAULT_MODELS_DIR): Promise<TitleClassifier> {
+  let classifier = loaded.get(modelsDir);
+  if (!classifier) {
+    classifier = build(modelsDir);
+    loaded.set(modelsDir, classifier);
+  }
+  return classifier;
+}
+
+async function build(modelsDir: string): Promise<TitleClassifier> {
+  if (existsSync(join(modelsDir, 'manifest.json'))) return EnsembleClassifier.load(modelsDir);
+  logger.warn({ modelsDir }, 'no model manifest: scoring with the keyword rules alone');
+  return new KeywordClassifier();
 }

@@ -51,7 +51,10 @@ describe.each(testDatabaseKinds)('the file runner on $name', (kind) => {
     ({ database, dispose } = await kind.open());
   });
   afterAll(async () => dispose());
-  const classifier = loadClassifier();
+  let classifier: Awaited<ReturnType<typeof loadClassifier>>;
+  beforeAll(async () => {
+    classifier = await loadClassifier();
+  });
 
   it('stores every example profile and position', async () => {
     const result = await runFile(database.db, classifier, { input: examples, asOf: '2026-11' });

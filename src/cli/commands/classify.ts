@@ -22,7 +22,7 @@ export function registerClassify(program: Command): void {
     .option('--out <out>', 'where to write the CSV with predictions (with --csv; default: stdout)')
     .option('--json', 'print the prediction as JSON')
     .action(async (title: string | undefined, opts: { org?: string; csv?: string; out?: string; json?: boolean }) => {
-      const classifier = loadClassifier();
+      const classifier = await loadClassifier();
       if (opts.csv) return classifyCsv(classifier, opts.csv, opts.out);
       if (!title) throw new Error('give a title, or --csv FILE');
       if (title.length > MAX_TITLE_LENGTH) throw new Error(`title is longer than ${MAX_TITLE_LENGTH} characters`);

@@ -17,7 +17,7 @@ export function registerEvaluate(program: Command): void {
     .action(async (opts: { cvs: string; json?: boolean }) => {
       const cvs = await readAnnotated(opts.cvs);
       // The annotation has no reference date; the current month only affects career features.
-      const report = await evaluate(cvs, loadClassifier(), new Date().toISOString().slice(0, 7));
+      const report = await evaluate(cvs, await loadClassifier(), new Date().toISOString().slice(0, 7));
       if (opts.json) printJson(toSummaryJson(report));
       else process.stdout.write(renderReport(report));
     });

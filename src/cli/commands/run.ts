@@ -23,7 +23,7 @@ export function registerRun(program: Command): void {
     .option('--no-progress', 'never show a progress bar')
     .action(async (opts: { input: string; format?: InputFormat; batchSize: number; asOf?: string; json?: boolean; progress: boolean }) => {
       const format = opts.format ?? detectFormat(opts.input);
-      const classifier = loadClassifier();
+      const classifier = await loadClassifier();
       const bar = opts.progress && !opts.json && process.stderr.isTTY ? await progressBar(opts.input, format) : null;
       let storedIn = '';
       const result = await withDatabase(async ({ db, kind, location }) => {

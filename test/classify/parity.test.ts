@@ -1,0 +1,65 @@
+/**
+ * TypeScript serving must reproduce Python's probabilities: training/train.py runs ONNX Runtime
+ * (Python) over the featurized examples and stores the results in golden.json; here the same
+ * examples go through the TypeScript featurizer and onnxruntime-node.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { EnsembleClassifier, featurize } from '../../src/classify/ensemble.ts';
+import { TASKS } from '../../src/domain/labels.ts';
+import type { PreparedTitle, ProfileContext } from '../../src/domain/prediction.ts';
+import type { Position } from '../../src/domain/profile.ts';
+import { prepareTitle } from '../../src/text/prepare.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+// The shipped models, plus a freshly trained reduced model where CI built one.
+const modelDirs = [join(root, 'models'), process.env.EXTRA_MODELS_DIR].filter(
+  (dir): dir is string => !!dir && existsSync(join(dir, 'manifest.json')),
+);
+
+interface Golden {
+  rows: [string, number][];
+  tasks: Record<string, { members: Record<string, number[][]>; ensemble: number[][] }>;
+}
+
+function goldenInputs(golden: Golden) {
+  const profiles = JSON.parse(readFileSync(join(root, 'examples/profiles.json'), 'utf8')) as Position[][];
+  const titles: PreparedTitle[] = [];
+  const contexts: ProfileContext[] = [];
+  const prepared = profiles.map((positions) => positions.map((p) => prepareTitle(p.position, p.organization ?? null)));
+  for (const [group, index] of golden.rows) {
+    const p = Number(group.replace('golden-', ''));
+    titles.push(prepared[p]![index]!);
+    contexts.push({ index, positions: profiles[p]!, titles: prepared[p]! });
+  }
+  return { titles, contexts };
+}
+
+function maxAbsDiff(a: number[][], b: number[][]): number {
+  let max = 0;
+  a.forEach((row, i) => row.forEach((v, j) => (max = Math.max(max, Math.abs(v - b[i]![j]!)))));
+  return max;
+}
+
+describe.each(modelDirs)('ONNX serving parity with Python for %s', (dir) => {
+  it('reproduces every member and the pool within 1e-4 on the golden set', async () => {
+    const golden = JSON.parse(readFileSync(join(dir, 'golden.json'), 'utf8')) as Golden;
+    expect(golden.rows.length).toBeGreaterThan(100);
+    const ensemble = await EnsembleClassifier.load(dir);
+    const { titles, contexts } = goldenInputs(golden);
+    const scores = await ensemble.score(featurize(titles, contexts).batch);
+    for (const task of TASKS) {
+      const expected = golden.tasks[task]!;
+      for (const [member, probs] of Object.entries(expected.members)) {
+        expect(maxAbsDiff(scores[task].map((s) => s.members[member]!), probs), `${task} ${member}`).toBeLessThanOrEqual(1e-4);
+      }
+      expect(maxAbsDiff(scores[task].map((s) => s.pooled), expected.ensemble), `${task} pool`).toBeLessThanOrEqual(1e-4);
+    }
+  });
+});
+
+it('has shipped models to check', () => {
+  expect(modelDirs.length).toBeGreaterThan(0);
+});

@@ -1,0 +1,1 @@
+"""Training toolchain of cv-pipeline: members, ensemble pool, ONNX export, evaluation."""

@@ -1,0 +1,90 @@
+"""The exported training set (training/export-dataset.ts) and the matrices members fit on."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+SENIORITY = ["Junior", "Professional", "Senior", "Lead", "Director", "Management"]
+DEPARTMENT = [
+    "Information Technology", "Sales", "Marketing", "Human Resources", "Consulting",
+    "Project Management", "Business Development", "Customer Support", "Administrative",
+    "Purchasing", "Other",
+]
+CLASSES = {"seniority": SENIORITY, "department": DEPARTMENT}
+TASKS = ("seniority", "department")
+
+
+@dataclass
+class Dataset:
+    rows: list[dict]
+    kind: np.ndarray  # str per row
+    group: np.ndarray  # str per row (profile for CV rows)
+    dense: np.ndarray  # float32 [n, F], NaN = missing
+    dense_names: list[str]
+
+    def labels(self, task: str) -> np.ndarray:
+        """Class index per row, -1 where the row has no label for the task."""
+        index = {c: i for i, c in enumerate(CLASSES[task])}
+        return np.array([index.get(r.get(task) or "", -1) for r in self.rows], dtype=np.int64)
+
+    def keyword(self, task: str) -> tuple[np.ndarray, np.ndarray]:
+        index = {c: i for i, c in enumerate(CLASSES[task])}
+        labels = np.array([index[r["kw"][task]] for r in self.rows], dtype=np.int64)
+        conf = np.array([r["kw"][f"{task}Confidence"] for r in self.rows], dtype=np.float64)
+        return labels, conf
+
+
+def load(path: str) -> Dataset:
+    with open(path, encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    dense = np.array([[np.nan if v is None else v for v in r["dense"]] for r in rows], dtype=np.float32)
+    with open(f"{path}.meta.json", encoding="utf-8") as f:
+        names = json.load(f)["denseFeatures"]
+    if len(names) != dense.shape[1]:
+        raise ValueError(f"{path}: rows carry {dense.shape[1]} dense features but the meta file names {len(names)}")
+    return Dataset(
+        dense_names=names,
+        rows=rows,
+        kind=np.array([r["kind"] for r in rows]),
+        group=np.array([r["group"] for r in rows]),
+        dense=dense,
+    )
+
+
+class Vocabulary:
+    """N-grams (with the given prefixes) seen in at least `min_df` training rows. Index 0 is padding."""
+
+    def __init__(self, ngram_lists, prefixes: tuple[str, ...], min_df: int = 2):
+        counts: dict[str, int] = {}
+        for grams in ngram_lists:
+            for g in grams:
+                if g.startswith(prefixes):
+                    counts[g] = counts.get(g, 0) + 1
+        self.prefixes = prefixes
+        self.terms = sorted(g for g, c in counts.items() if c >= min_df)
+        self.index = {g: i + 1 for i, g in enumerate(self.terms)}
+
+    def __len__(self) -> int:
+        return len(self.terms) + 1
+
+    def matrix(self, ngram_lists) -> sp.csr_matrix:
+        """Binary bag of known n-grams, L2-normalized per row: 1/sqrt(k) for k known n-grams.
+
+        Column j is vocabulary index j (column 0, padding, stays empty), so a weight matrix
+        fitted on it is the lookup table the ONNX graph gathers from.
+        """
+        indptr, indices, values = [0], [], []
+        for grams in ngram_lists:
+            ids = sorted({self.index[g] for g in grams if g in self.index})
+            if ids:
+                v = 1.0 / np.sqrt(len(ids))
+                indices.extend(ids)
+                values.extend([v] * len(ids))
+            indptr.append(len(indices))
+        return sp.csr_matrix(
+            (np.array(values, dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr)),
+            shape=(len(ngram_lists), len(self)),
+        )

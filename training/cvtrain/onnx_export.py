@@ -1,0 +1,109 @@
+"""Exports fitted members as ONNX graphs that onnxruntime-node serves.
+
+N-gram members take `idx` (int64 [N, K], vocabulary indices, 0 = padding) and `val` (float32
+[N, K]); their first layer is a gather-and-sum over the weight rows of the title's n-grams (an
+embedding bag), so no dense vocabulary-wide vector is ever built. The dense member takes `dense`
+(float32 [N, F], NaN = missing). Every graph outputs `probabilities` (float32 [N, C]).
+"""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17
+
+
+def _bag(prefix: str, weights: np.ndarray) -> tuple[list, list]:
+    """Nodes computing sum_k val[n,k] * W[idx[n,k]] -> `{prefix}_sum` [N, D]."""
+    inits = [
+        numpy_helper.from_array(weights.astype(np.float32), f"{prefix}_W"),
+        numpy_helper.from_array(np.array([2], dtype=np.int64), f"{prefix}_axis2"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), f"{prefix}_axis1"),
+    ]
+    nodes = [
+        helper.make_node("Gather", [f"{prefix}_W", "idx"], [f"{prefix}_rows"], axis=0),
+        helper.make_node("Unsqueeze", ["val", f"{prefix}_axis2"], [f"{prefix}_val3"]),
+        helper.make_node("Mul", [f"{prefix}_rows", f"{prefix}_val3"], [f"{prefix}_weighted"]),
+        helper.make_node("ReduceSum", [f"{prefix}_weighted", f"{prefix}_axis1"], [f"{prefix}_sum"], keepdims=0),
+    ]
+    return nodes, inits
+
+
+def _ngram_model(name: str, nodes: list, inits: list, n_classes: int) -> onnx.ModelProto:
+    graph = helper.make_graph(
+        nodes,
+        name,
+        [
+            helper.make_tensor_value_info("idx", TensorProto.INT64, ["N", "K"]),
+            helper.make_tensor_value_info("val", TensorProto.FLOAT, ["N", "K"]),
+        ],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", n_classes])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="cv-pipeline")
+    model.ir_version = 8  # readable by every onnxruntime from 1.10 on, Python and Node alike
+    onnx.checker.check_model(model)
+    return model
+
+
+def linear_to_onnx(coef: np.ndarray, intercept: np.ndarray, name: str) -> onnx.ModelProto:
+    """coef: [C, V] as scikit-learn stores it."""
+    nodes, inits = _bag("l", coef.T)
+    inits.append(numpy_helper.from_array(intercept.astype(np.float32), "l_b"))
+    nodes += [
+        helper.make_node("Add", ["l_sum", "l_b"], ["logits"]),
+        helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1),
+    ]
+    return _ngram_model(name, nodes, inits, coef.shape[0])
+
+
+def mlp_to_onnx(coefs: list[np.ndarray], intercepts: list[np.ndarray], name: str) -> onnx.ModelProto:
+    """One ReLU hidden layer and a softmax output, as scikit-learn's MLPClassifier fits them."""
+    nodes, inits = _bag("h", coefs[0])
+    inits += [
+        numpy_helper.from_array(intercepts[0].astype(np.float32), "h_b"),
+        numpy_helper.from_array(coefs[1].astype(np.float32), "o_W"),
+        numpy_helper.from_array(intercepts[1].astype(np.float32), "o_b"),
+    ]
+    nodes += [
+        helper.make_node("Add", ["h_sum", "h_b"], ["h_pre"]),
+        helper.make_node("Relu", ["h_pre"], ["h"]),
+        helper.make_node("MatMul", ["h", "o_W"], ["o_mm"]),
+        helper.make_node("Add", ["o_mm", "o_b"], ["logits"]),
+        helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1),
+    ]
+    return _ngram_model(name, nodes, inits, coefs[1].shape[1])
+
+
+def lightgbm_to_onnx(model, n_features: int, name: str) -> onnx.ModelProto:
+    from onnxmltools import convert_lightgbm
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    onx = convert_lightgbm(
+        model, name=name, initial_types=[("dense", FloatTensorType([None, n_features]))],
+        zipmap=False, target_opset=15,  # the converter supports up to 15
+    )
+    # Keep only the probabilities output, under the name every member uses.
+    outputs = [o for o in onx.graph.output if o.name != "label"]
+    prob_name = outputs[0].name
+    del onx.graph.output[:]
+    onx.graph.output.extend(outputs)
+    if prob_name != "probabilities":
+        onx.graph.node.append(helper.make_node("Identity", [prob_name], ["probabilities"]))
+        onx.graph.output[0].name = "probabilities"
+    onnx.checker.check_model(onx)
+    return onx
+
+
+def padded_batch(vocab, ngram_lists) -> tuple[np.ndarray, np.ndarray]:
+    """The `idx`/`val` inputs for a batch, exactly as TypeScript builds them."""
+    ids = [sorted({vocab.index[g] for g in grams if g in vocab.index}) for grams in ngram_lists]
+    k = max(1, max(len(i) for i in ids))
+    idx = np.zeros((len(ids), k), dtype=np.int64)
+    val = np.zeros((len(ids), k), dtype=np.float32)
+    for r, row in enumerate(ids):
+        if row:
+            idx[r, : len(row)] = row
+            val[r, : len(row)] = np.float32(1.0 / np.sqrt(len(row)))
+    return idx, val

@@ -1,0 +1,405 @@
+"""Trains the cv-pipeline ensemble, evaluates it, and exports ONNX members plus a manifest.
+
+    python training/train.py --dataset training/work/dataset.jsonl --out models [--reduced] [--evaluate]
+
+The dataset comes from training/export-dataset.ts (TypeScript computes every feature). Protocols
+(DESIGN.md section 5): in-domain = 5-fold cross-validation grouped by CV over the annotated dev
+CVs, each fold training on the CSVs, the unlabeled CVs and the other folds; strict = no annotated
+CV in training at all. The shipped model trains on everything allowed.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from sklearn.model_selection import GroupKFold
+
+from cvtrain import onnx_export
+from cvtrain.data import CLASSES, TASKS, Vocabulary, load
+from cvtrain.members import MEMBERS, NGRAM_PREFIXES, Member
+from cvtrain.pool import em_priors, fit_pool, fit_threshold, pool, with_fallback
+from cvtrain.report import confusion_image, fmt, metrics
+
+FULL = {"gbdt_trees": 300, "mlp_epochs": 40, "mlp_hidden": 32, "lr_c": 8.0, "folds": 5}
+REDUCED = {"gbdt_trees": 30, "mlp_epochs": 5, "mlp_hidden": 16, "lr_c": 8.0, "folds": 2}
+
+
+class Config:
+    def __init__(self, args):
+        self.params = dict(REDUCED if args.reduced else FULL)
+        self.seed = args.seed
+        self.dev_weight = args.dev_weight
+        self.pseudo_weight = args.pseudo_weight
+        self.pseudo_floor = args.pseudo_floor
+        self.members = tuple(args.members.split(","))
+
+
+def pseudo_mask(ds, task: str, floor: float) -> np.ndarray:
+    """Unlabeled CV rows whose keyword label is trusted: a rule matched with confidence >= floor,
+    or no rule matched at all (the CV convention: a plain title is Professional / Other)."""
+    kw_label, kw_conf = ds.keyword(task)
+    matched = ds.dense[:, DENSE.index(f"kw_{task}_matched")] > 0
+    return (ds.kind == "cv-unlabeled") & ((matched & (kw_conf >= floor)) | ~matched)
+
+
+def training_rows(ds, task: str, cfg: Config, dev_groups: set[str] | None, use_pseudo: bool = True):
+    """Row indices, labels and weights for one task. dev_groups: annotated CVs allowed (None = none)."""
+    y_all = ds.labels(task)
+    csv = (ds.kind == f"csv-{task}") & (y_all >= 0)
+    dev = np.zeros(len(ds.rows), dtype=bool)
+    if dev_groups:
+        dev = (ds.kind == "cv-dev") & np.isin(ds.group, list(dev_groups))
+    pseudo = pseudo_mask(ds, task, cfg.pseudo_floor) if use_pseudo else np.zeros(len(ds.rows), dtype=bool)
+    kw_label, _ = ds.keyword(task)
+    y = np.where(pseudo, kw_label, y_all)
+    w = np.where(dev, cfg.dev_weight, np.where(pseudo, cfg.pseudo_weight, 1.0))
+    idx = np.flatnonzero(csv | dev | pseudo)
+    return idx, y[idx], w[idx]
+
+
+def vocabularies(ds, cfg: Config, dev_groups, use_pseudo: bool) -> dict[str, Vocabulary]:
+    """One vocabulary per n-gram member, shared by both tasks (serving featurizes a title once):
+    the n-grams of every row either task trains on."""
+    rows = np.union1d(*(training_rows(ds, t, cfg, dev_groups, use_pseudo)[0] for t in TASKS))
+    grams = [ds.rows[i]["ngrams"] for i in rows]
+    return {m: Vocabulary(grams, NGRAM_PREFIXES[m]) for m in cfg.members if m in NGRAM_PREFIXES}
+
+
+def fit_members(ds, task: str, cfg: Config, dev_groups, use_pseudo=True, context=True) -> dict[str, Member]:
+    idx, y, w = training_rows(ds, task, cfg, dev_groups, use_pseudo)
+    vocabs = vocabularies(ds, cfg, dev_groups, use_pseudo)
+    members = {}
+    for name in cfg.members:
+        params = dict(cfg.params, context=context)
+        members[name] = Member(name, task, cfg.seed, params).fit(ds, idx, y, w, vocabs.get(name))
+    return members
+
+
+def without_context(ds):
+    """A copy of the dataset whose context features are missing, to measure what context adds."""
+    import copy
+
+    blind = copy.copy(ds)
+    blind.dense = ds.dense.copy()
+    for j, name in enumerate(DENSE):
+        if name.startswith("ctx_"):
+            blind.dense[:, j] = np.nan
+    return blind
+
+
+def in_domain(ds, cfg: Config, log) -> dict:
+    """Out-of-fold member probabilities for every annotated dev row, folds grouped by CV."""
+    dev_idx = np.flatnonzero(ds.kind == "cv-dev")
+    groups = ds.group[dev_idx]
+    folds = np.zeros(len(dev_idx), dtype=int)
+    for k, (_, test) in enumerate(GroupKFold(n_splits=cfg.params["folds"]).split(dev_idx, groups=groups)):
+        folds[test] = k
+    blind = without_context(ds)
+    oof = {task: {m: np.zeros((len(dev_idx), len(CLASSES[task]))) for m in (*cfg.members, "gbdt_no_context")} for task in TASKS}
+    for k in range(cfg.params["folds"]):
+        train_groups = set(groups[folds != k])
+        test_rows = dev_idx[folds == k]
+        for task in TASKS:
+            members = fit_members(ds, task, cfg, train_groups)
+            for name, member in members.items():
+                oof[task][name][folds == k] = member.predict(ds, test_rows)
+            if "gbdt" in cfg.members:
+                gb = fit_members(blind, task, Config_only(cfg, ("gbdt",)), train_groups)["gbdt"]
+                oof[task]["gbdt_no_context"][folds == k] = gb.predict(blind, test_rows)
+        log(f"in-domain fold {k + 1}/{cfg.params['folds']} done")
+    return {"rows": dev_idx, "folds": folds, "oof": oof}
+
+
+def Config_only(cfg: Config, members: tuple[str, ...]) -> Config:
+    import copy
+
+    c = copy.copy(cfg)
+    c.members = members
+    return c
+
+
+def cross_fitted_pool(probs: list[np.ndarray], y: np.ndarray, kw: np.ndarray, folds: np.ndarray):
+    """Pool + fallback per fold with parameters fitted on the other folds only."""
+    pooled = np.zeros_like(probs[0])
+    final = np.zeros(len(y), dtype=int)
+    fallback = np.zeros(len(y), dtype=bool)
+    for k in np.unique(folds):
+        fit, test = folds != k, folds == k
+        w, b = fit_pool([p[fit] for p in probs], y[fit])
+        pooled_fit = pool([p[fit] for p in probs], w, b)
+        t = fit_threshold(pooled_fit, kw[fit], y[fit])
+        pooled[test] = pool([p[test] for p in probs], w, b)
+        final[test], fallback[test] = with_fallback(pooled[test], kw[test], t)
+    return pooled, final, fallback
+
+
+def evaluate_subsets(task, y, variants: dict[str, np.ndarray], active: np.ndarray) -> dict:
+    return {
+        name: {"active": metrics(task, y[active], pred[active]), "all": metrics(task, y, pred)}
+        for name, pred in variants.items()
+    }
+
+
+def strict(ds, cfg: Config, log) -> dict:
+    """No annotated CV in training: members fit on the CSVs and the unlabeled CVs; the pool uses
+    equal weights and class priors re-estimated by EM on the unlabeled CVs (no dev labels)."""
+    dev_idx = np.flatnonzero(ds.kind == "cv-dev")
+    unl_idx = np.flatnonzero(ds.kind == "cv-unlabeled")
+    active = np.array([ds.rows[i].get("status") == "ACTIVE" for i in dev_idx])
+    out = {}
+    for task in TASKS:
+        members = fit_members(ds, task, cfg, None)
+        y = ds.labels(task)[dev_idx]
+        kw, _ = ds.keyword(task)
+        probs = [m.predict(ds, dev_idx) for m in members.values()]
+        weights = np.full(len(probs), 1.0 / len(probs))
+        plain = pool(probs, weights, np.zeros(len(CLASSES[task])))
+        # Prior shift: training priors = mean prediction on training rows; target priors by EM.
+        idx, ytr, _ = training_rows(ds, task, cfg, None)
+        train_priors = np.bincount(ytr, minlength=len(CLASSES[task])) / len(ytr)
+        unl = pool([m.predict(ds, unl_idx) for m in members.values()], weights, np.zeros(len(CLASSES[task])))
+        target = em_priors(unl, np.maximum(train_priors, 1e-6))
+        bias = np.log(np.maximum(target, 1e-6)) - np.log(np.maximum(train_priors, 1e-6))
+        adjusted = pool(probs, weights, bias)
+        variants = {
+            "keywords": kw[dev_idx],
+            "ensemble": plain.argmax(1),
+            "ensemble+EM priors": adjusted.argmax(1),
+            "ensemble+EM+fallback@0.5": with_fallback(adjusted, kw[dev_idx], 0.5)[0],
+        }
+        for name, p in zip(members, probs):
+            variants[name] = p.argmax(1)
+        out[task] = evaluate_subsets(task, y, variants, active)
+        log(f"strict {task} done")
+    return out
+
+
+def ship(ds, cfg: Config, pools: dict, out_dir: str, log) -> dict:
+    """Fits members on everything allowed and writes ONNX files, vocabularies and the manifest."""
+    os.makedirs(out_dir, exist_ok=True)
+    all_groups = set(ds.group[ds.kind == "cv-dev"])
+    files: dict[str, dict] = {m: {} for m in cfg.members}
+    fitted = {}
+    vocab_files = {}
+    for task in TASKS:
+        members = fit_members(ds, task, cfg, all_groups)
+        fitted[task] = members
+        for name, member in members.items():
+            assert list(member.model.classes_) == list(range(len(CLASSES[task]))), f"{name}/{task}: a class is missing"
+            path = f"{name}.{task}.onnx"
+            if name == "ngram_lr":
+                model = onnx_export.linear_to_onnx(member.model.coef_, member.model.intercept_, f"{name}_{task}")
+            elif name == "word_mlp":
+                model = onnx_export.mlp_to_onnx(member.model.coefs_, member.model.intercepts_, f"{name}_{task}")
+            else:
+                model = onnx_export.lightgbm_to_onnx(member.model, ds.dense.shape[1], f"{name}_{task}")
+            onnx.save(model, os.path.join(out_dir, path))
+            files[name][task] = path
+            if member.vocab is not None and name not in vocab_files:
+                vocab_files[name] = f"vocab.{name}.json"
+                with open(os.path.join(out_dir, vocab_files[name]), "w", encoding="utf-8") as f:
+                    json.dump(member.vocab.terms, f, ensure_ascii=False, separators=(",", "\n"))
+        log(f"shipped members for {task} exported")
+    return {"files": files, "vocab_files": vocab_files, "fitted": fitted}
+
+
+def run_onnx(out_dir: str, path: str, feeds: dict) -> np.ndarray:
+    session = ort.InferenceSession(os.path.join(out_dir, path), providers=["CPUExecutionProvider"])
+    return session.run(["probabilities"], feeds)[0]
+
+
+def golden(ds, cfg: Config, shipped: dict, pools: dict, out_dir: str) -> dict:
+    """ONNX Runtime's probabilities on the golden rows (the examples), for the TypeScript parity
+    test; also checks that ONNX reproduces the fitted models."""
+    idx = np.flatnonzero(ds.kind == "golden")
+    result = {"rows": [[ds.rows[i]["group"], ds.rows[i]["index"]] for i in idx], "tasks": {}}
+    max_diff = 0.0
+    for task in TASKS:
+        members = {}
+        for name, member in shipped["fitted"][task].items():
+            if name == "gbdt":
+                feeds = {"dense": ds.dense[idx]}
+            else:
+                i, v = onnx_export.padded_batch(member.vocab, [ds.rows[r]["ngrams"] for r in idx])
+                feeds = {"idx": i, "val": v}
+            probs = run_onnx(out_dir, shipped["files"][name][task], feeds)
+            max_diff = max(max_diff, float(np.abs(probs - member.predict(ds, idx)).max()))
+            members[name] = probs
+        p = pools[task]
+        pooled = pool([members[m].astype(np.float64) for m in cfg.members], np.array(p["weights"]), np.array(p["bias"]))
+        result["tasks"][task] = {
+            "members": {m: np.round(v, 7).tolist() for m, v in members.items()},
+            "ensemble": np.round(pooled, 7).tolist(),
+        }
+    result["sklearnVsOnnxMaxAbsDiff"] = max_diff
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dataset", default="training/work/dataset.jsonl")
+    ap.add_argument("--out", default="models")
+    ap.add_argument("--reports", default="reports")
+    ap.add_argument("--reduced", action="store_true", help="small models and 2 folds: proves the toolchain quickly")
+    ap.add_argument("--no-strict", action="store_true", help="skip the strict protocol")
+    ap.add_argument("--evaluate-only", action="store_true", help="run the protocols and write the report; export nothing")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--dev-weight", type=float, default=4.0)
+    ap.add_argument("--pseudo-weight", type=float, default=0.5)
+    ap.add_argument("--pseudo-floor", type=float, default=0.7)
+    ap.add_argument("--members", default=",".join(MEMBERS))
+    args = ap.parse_args()
+    cfg = Config(args)
+    np.random.seed(cfg.seed)
+    started = time.time()
+    log = lambda msg: print(f"[{time.time() - started:6.1f}s] {msg}", flush=True)
+
+    ds = load(args.dataset)
+    global DENSE
+    DENSE = ds.dense_names
+    log(f"loaded {len(ds.rows)} rows")
+
+    cv = in_domain(ds, cfg, log)
+    dev_idx, folds = cv["rows"], cv["folds"]
+    active = np.array([ds.rows[i].get("status") == "ACTIVE" for i in dev_idx])
+    evaluation = {"inDomain": {}, "strict": None}
+    pools = {}
+    for task in TASKS:
+        y = ds.labels(task)[dev_idx]
+        kw = ds.keyword(task)[0][dev_idx]
+        probs = [cv["oof"][task][m] for m in cfg.members]
+        pooled, final, fallback = cross_fitted_pool(probs, y, kw, folds)
+        variants = {"keywords": kw, "ensemble (no fallback)": pooled.argmax(1), "ensemble + fallback": final}
+        for m in (*cfg.members, "gbdt_no_context"):
+            if m in cv["oof"][task] and (m != "gbdt_no_context" or "gbdt" in cfg.members):
+                variants[m] = cv["oof"][task][m].argmax(1)
+        evaluation["inDomain"][task] = evaluate_subsets(task, y, variants, active)
+        evaluation["inDomain"][task]["fallbackRate"] = float(fallback.mean())
+        # The shipped pool: fitted on all out-of-fold predictions.
+        w, b = fit_pool(probs, y)
+        t = fit_threshold(pool(probs, w, b), kw, y)
+        pools[task] = {"weights": w.tolist(), "bias": b.tolist(), "fallbackThreshold": t}
+        log(f"in-domain {task}: " + ", ".join(f"{k} {fmt(v['active']['accuracy'])}" for k, v in evaluation["inDomain"][task].items() if isinstance(v, dict)))
+    if not args.no_strict:
+        evaluation["strict"] = strict(ds, cfg, log)
+
+    write_report(evaluation, cfg, args, ds)
+    if args.evaluate_only:
+        return
+    shipped = ship(ds, cfg, pools, args.out, log)
+    gold = golden(ds, cfg, shipped, pools, args.out)
+    with open(os.path.join(args.out, "golden.json"), "w", encoding="utf-8") as f:
+        json.dump(gold, f, separators=(",", ":"))
+    log(f"golden set: scikit-learn vs ONNX max abs diff {gold['sklearnVsOnnxMaxAbsDiff']:.2e}")
+    write_manifest(ds, cfg, args, pools, shipped, evaluation)
+    log("done")
+
+
+def summary_metrics(evaluation: dict) -> dict:
+    def pick(block, variant):
+        return {
+            subset: {
+                "n": block[variant][subset]["n"],
+                "accuracy": round(block[variant][subset]["accuracy"], 4),
+                "macroF1": round(block[variant][subset]["macroF1"], 4),
+            }
+            for subset in ("active", "all")
+        }
+
+    out = {"inDomain": {t: pick(evaluation["inDomain"][t], "ensemble + fallback") for t in TASKS}}
+    if evaluation["strict"]:
+        out["strict"] = {t: pick(evaluation["strict"][t], "ensemble+EM+fallback@0.5") for t in TASKS}
+    return out
+
+
+def write_manifest(ds, cfg, args, pools, shipped, evaluation):
+    digest = hashlib.sha256()
+    for task in TASKS:
+        for name in cfg.members:
+            with open(os.path.join(args.out, shipped["files"][name][task]), "rb") as f:
+                digest.update(f.read())
+    kinds = {k: int((ds.kind == k).sum()) for k in np.unique(ds.kind)}
+    manifest = {
+        "version": f"ensemble-{digest.hexdigest()[:10]}",
+        "createdAt": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "classes": CLASSES,
+        "denseFeatures": DENSE,
+        "members": [
+            {
+                "name": name,
+                "input": "dense" if name == "gbdt" else "ngrams",
+                **({"vocabulary": shipped["vocab_files"][name], "prefixes": list(NGRAM_PREFIXES[name])} if name != "gbdt" else {}),
+                "files": shipped["files"][name],
+            }
+            for name in cfg.members
+        ],
+        # A place for the sentence-encoder member of a later release.
+        "encoder": None,
+        "ensemble": {
+            task: {"members": list(cfg.members), **pools[task]} for task in TASKS
+        },
+        "training": {
+            "seed": cfg.seed, "reduced": bool(args.reduced), "params": cfg.params,
+            "devWeight": cfg.dev_weight, "pseudoWeight": cfg.pseudo_weight, "pseudoFloor": cfg.pseudo_floor,
+            "rows": kinds,
+        },
+        "metrics": summary_metrics(evaluation),
+    }
+    with open(os.path.join(args.out, "manifest.json"), "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+
+
+def write_report(evaluation, cfg, args, ds):
+    os.makedirs(args.reports, exist_ok=True)
+    lines = [
+        "# cv-pipeline evaluation",
+        "",
+        f"Generated by `training/train.py` ({'reduced' if args.reduced else 'full'} settings, seed {cfg.seed}, "
+        f"members {', '.join(cfg.members)}). Labeled CVs: the annotated dev file only.",
+        "",
+        "- **In-domain**: 5-fold cross-validation grouped by CV over the dev CVs; each fold trains on the CSVs, "
+        "the unlabeled CVs (keyword pseudo-labels) and the other folds. Pool weights and the fallback threshold "
+        "of a fold are fitted on the other folds' out-of-fold predictions.",
+        "- **Strict**: no annotated CV in training; pool with equal weights and class priors re-estimated by EM "
+        "on the unlabeled CVs; fallback threshold fixed at 0.5 beforehand.",
+        "",
+    ]
+    for protocol in ("inDomain", "strict"):
+        block = evaluation.get(protocol)
+        if not block:
+            continue
+        lines += [f"## {'In-domain' if protocol == 'inDomain' else 'Strict'} protocol", ""]
+        for task in TASKS:
+            lines += [f"### {task}", "", "| variant | ACTIVE acc | ACTIVE macro-F1 | all acc | all macro-F1 | all balanced acc |", "|---|---|---|---|---|---|"]
+            for name, m in block[task].items():
+                if not isinstance(m, dict):
+                    continue
+                lines.append(f"| {name} | {fmt(m['active']['accuracy'])} | {fmt(m['active']['macroF1'])} | {fmt(m['all']['accuracy'])} | {fmt(m['all']['macroF1'])} | {fmt(m['all']['balancedAccuracy'])} |")
+            if "fallbackRate" in block[task]:
+                lines.append(f"\nFallback rate (keyword rules decided): {block[task]['fallbackRate']:.1%}")
+            best = "ensemble + fallback" if protocol == "inDomain" else "ensemble+EM+fallback@0.5"
+            m = block[task][best]["all"]
+            lines += ["", f"Per class ({best}, all positions):", "", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+            for c, v in m["perClass"].items():
+                lines.append(f"| {c} | {fmt(v['precision'])} | {fmt(v['recall'])} | {fmt(v['f1'])} | {v['support']} |")
+            image = f"confusion-{protocol}-{task}.png"
+            confusion_image(task, m["confusion"], f"{protocol} {task} ({best}, all positions)", os.path.join(args.reports, image))
+            lines += ["", f"![{protocol} {task} confusion matrix]({image})", ""]
+    with open(os.path.join(args.reports, "evaluation.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(os.path.join(args.reports, "evaluation.json"), "w", encoding="utf-8") as f:
+        json.dump(evaluation, f)
+
+
+DENSE: list[str] = []
+
+if __name__ == "__main__":
+    main()
