@@ -27,7 +27,7 @@ from cvtrain.members import MEMBERS, NGRAM_PREFIXES, Member
 from cvtrain.pool import em_priors, fit_pool, fit_threshold, pool, with_fallback
 from cvtrain.report import confusion_image, fmt, metrics
 
-FULL = {"gbdt_trees": 300, "mlp_epochs": 40, "mlp_hidden": 32, "lr_c": 8.0, "folds": 5}
+FULL = {"gbdt_trees": 150, "mlp_epochs": 30, "mlp_hidden": 32, "lr_c": 8.0, "folds": 5}
 REDUCED = {"gbdt_trees": 30, "mlp_epochs": 5, "mlp_hidden": 16, "lr_c": 8.0, "folds": 2}
 
 

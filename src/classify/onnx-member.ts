@@ -56,24 +56,25 @@ export class OnnxMember {
 
   /** Known n-grams as vocabulary indices, padded to the longest row; values 1/sqrt(known count). */
   private ngramFeeds(batch: FeatureBatch): Record<string, ort.Tensor> {
+    const vocabulary = this.vocabulary!;
     const rows = batch.ngrams.map((grams) => {
-      const ids = new Set<number>();
+      // titleNgrams yields each n-gram once, so the ids are distinct already.
+      const ids: number[] = [];
       for (const g of grams) {
-        const id = this.vocabulary!.get(g);
-        if (id !== undefined) ids.add(id);
+        const id = vocabulary.get(g);
+        if (id !== undefined) ids.push(id);
       }
-      return [...ids].sort((a, b) => a - b);
+      return ids.sort((a, b) => a - b);
     });
-    const width = Math.max(1, ...rows.map((r) => r.length));
-    const idx = new BigInt64Array(batch.size * width);
+    let width = 1;
+    for (const r of rows) width = Math.max(width, r.length);
+    const idx = new Int32Array(batch.size * width);
     const val = new Float32Array(batch.size * width);
     rows.forEach((ids, r) => {
       const v = ids.length > 0 ? 1 / Math.sqrt(ids.length) : 0;
-      ids.forEach((id, k) => {
-        idx[r * width + k] = BigInt(id);
-        val[r * width + k] = v;
-      });
+      idx.set(ids, r * width);
+      val.fill(v, r * width, r * width + ids.length);
     });
-    return { idx: new ort.Tensor('int64', idx, [batch.size, width]), val: new ort.Tensor('float32', val, [batch.size, width]) };
+    return { idx: new ort.Tensor('int32', idx, [batch.size, width]), val: new ort.Tensor('float32', val, [batch.size, width]) };
   }
 }

@@ -49,7 +49,7 @@ class Member:
         self.vocab = vocab
         x = self._x(ds, idx)
         if self.name == "ngram_lr":
-            self.model = LogisticRegression(C=self.params.get("lr_c", 8.0), max_iter=3000, tol=1e-5)
+            self.model = LogisticRegression(C=self.params.get("lr_c", 8.0), max_iter=1000, tol=1e-4)
             self.model.fit(x, y, sample_weight=w)
         elif self.name == "word_mlp":
             self.model = MLPClassifier(
@@ -64,7 +64,7 @@ class Member:
                 self.model.fit(x[order], y[order])
         elif self.name == "gbdt":
             self.model = lgb.LGBMClassifier(
-                n_estimators=self.params.get("gbdt_trees", 200), learning_rate=0.05, num_leaves=31,
+                n_estimators=self.params.get("gbdt_trees", 150), learning_rate=0.1, num_leaves=15,
                 min_child_samples=10, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
                 random_state=self.seed, n_jobs=2, verbose=-1,
             )

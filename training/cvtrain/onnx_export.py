@@ -1,6 +1,6 @@
 """Exports fitted members as ONNX graphs that onnxruntime-node serves.
 
-N-gram members take `idx` (int64 [N, K], vocabulary indices, 0 = padding) and `val` (float32
+N-gram members take `idx` (int32 [N, K], vocabulary indices, 0 = padding) and `val` (float32
 [N, K]); their first layer is a gather-and-sum over the weight rows of the title's n-grams (an
 embedding bag), so no dense vocabulary-wide vector is ever built. The dense member takes `dense`
 (float32 [N, F], NaN = missing). Every graph outputs `probabilities` (float32 [N, C]).
@@ -35,7 +35,7 @@ def _ngram_model(name: str, nodes: list, inits: list, n_classes: int) -> onnx.Mo
         nodes,
         name,
         [
-            helper.make_tensor_value_info("idx", TensorProto.INT64, ["N", "K"]),
+            helper.make_tensor_value_info("idx", TensorProto.INT32, ["N", "K"]),
             helper.make_tensor_value_info("val", TensorProto.FLOAT, ["N", "K"]),
         ],
         [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", n_classes])],
@@ -100,7 +100,7 @@ def padded_batch(vocab, ngram_lists) -> tuple[np.ndarray, np.ndarray]:
     """The `idx`/`val` inputs for a batch, exactly as TypeScript builds them."""
     ids = [sorted({vocab.index[g] for g in grams if g in vocab.index}) for grams in ngram_lists]
     k = max(1, max(len(i) for i in ids))
-    idx = np.zeros((len(ids), k), dtype=np.int64)
+    idx = np.zeros((len(ids), k), dtype=np.int32)
     val = np.zeros((len(ids), k), dtype=np.float32)
     for r, row in enumerate(ids):
         if row:

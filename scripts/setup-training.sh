@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Creates training/.venv with the pinned training toolchain (training/requirements.txt).
+# Re-running is cheap: pip only installs what changed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+VENV=training/.venv
+if [[ ! -x "$VENV/bin/python" ]]; then
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r training/requirements.txt
