@@ -1,11 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
+const manifestPath = new URL('../../models/manifest.json', import.meta.url);
+const shippedVersion = existsSync(manifestPath)
+  ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { version: string }).version
+  : expect.stringMatching(/^keywords-[0-9a-f]{10}$/);
 const root = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'cv-cli-'));
 // Each test file has its own embedded database; the CLI never touches a server here.
@@ -36,7 +40,9 @@ describe('the cv-pipeline command line', () => {
     expect(out.prediction.seniority.label).toBe('Senior');
     expect(out.prediction.department.label).toBe('Information Technology');
     expect(out.prediction.seniority.why).not.toBe('');
-    expect(out.modelVersion).toMatch(/^keywords-[0-9a-f]{10}$/);
+    // The shipped ensemble when models/ holds one, else the keyword rules.
+    expect(out.modelVersion).toBe(shippedVersion);
+    expect(['ensemble', 'fallback', 'keywords']).toContain(out.prediction.seniority.source);
   });
 
   it('classifies a CSV, keeping every row in order and appending predictions', async () => {

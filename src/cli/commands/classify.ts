@@ -5,6 +5,7 @@ import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import { loadClassifier } from '../../classify/load-classifier.ts';
 import type { PositionPrediction, TitleClassifier } from '../../domain/prediction.ts';
+import { CLASSES, TASKS } from '../../domain/labels.ts';
 import { MAX_TITLE_LENGTH } from '../../domain/profile.ts';
 import { prepareTitle } from '../../text/prepare.ts';
 import { printJson } from '../context.ts';
@@ -34,9 +35,27 @@ export function registerClassify(program: Command): void {
 }
 
 function renderPrediction(title: string, standardized: string, language: string, p: PositionPrediction, model: string): string {
-  const line = (task: string, t: PositionPrediction['seniority'] | PositionPrediction['department']) =>
-    `${task.padEnd(11)} ${t.label.padEnd(24)} confidence ${t.confidence.toFixed(2)}  source ${t.source}\n${''.padEnd(12)}why: ${t.why}\n`;
-  return `title       ${title}\nstandard    ${standardized} (${language})\n${line('seniority', p.seniority)}${line('department', p.department)}model       ${model}\n`;
+  const lines = [`title       ${title}`, `standard    ${standardized} (${language})`];
+  for (const task of TASKS) {
+    const t = p[task];
+    lines.push(`${task.padEnd(11)} ${t.label.padEnd(24)} confidence ${t.confidence.toFixed(2)}  source ${t.source}`);
+    lines.push(`${''.padEnd(12)}why: ${t.why}`);
+    for (const [member, probs] of Object.entries(t.members ?? {})) {
+      lines.push(`${''.padEnd(12)}${member.padEnd(10)} ${topClasses(CLASSES[task], probs)}`);
+    }
+  }
+  lines.push(`model       ${model}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The three most probable classes, e.g. "Senior 0.81, Lead 0.12, Professional 0.05". */
+function topClasses(classes: readonly string[], probs: readonly number[]): string {
+  return probs
+    .map((p, i) => [classes[i]!, p] as const)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([c, p]) => `${c} ${p.toFixed(2)}`)
+    .join(', ');
 }
 
 const OUTPUT_COLUMNS = ['Seniority', 'Seniority Confidence', 'Seniority Source', 'Department', 'Department Confidence', 'Department Source'];
