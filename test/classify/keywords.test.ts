@@ -201,11 +201,11 @@ afterEach(() => {
 });
 
 describe('KeywordClassifier', () => {
-  it('classifies a batch in input order, like keywordPredict', () => {
+  it('classifies a batch in input order, like keywordPredict', async () => {
     const titles = ['CEO', 'Werkstudent Marketing', 'Einkäufer'].map((t) => prepareTitle(t));
     const classifier = new KeywordClassifier();
-    expect(classifier.classify(titles)).toEqual(titles.map(keywordPredict));
-    expect(classifier.classify([])).toEqual([]);
+    expect(await classifier.classify(titles)).toEqual(titles.map(keywordPredict));
+    expect(await classifier.classify([])).toEqual([]);
   });
 
   it('names its version after the content of its configuration', () => {
