@@ -27,6 +27,8 @@ ensure_packages() {
   [[ -x "$PGBIN/initdb" ]] || pkgs+=(postgresql-15)
   command -v redis-server >/dev/null || pkgs+=(redis-server)
   command -v java >/dev/null || pkgs+=(openjdk-17-jre-headless)
+  # The dashboard's browser tests drive Debian's Chromium through playwright-core (nothing downloads a browser).
+  [[ -x /usr/bin/chromium ]] || pkgs+=(chromium)
   if ! compgen -G "$ROOT/.kafka/lib/kafka_2.13-*.jar" >/dev/null; then
     command -v mvn >/dev/null || pkgs+=(maven)
   fi
