@@ -8,6 +8,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  boolean,
   doublePrecision,
   foreignKey,
   index,
@@ -186,4 +187,117 @@ export const backfillRuns = pgTable('backfill_runs', {
   rowsScored: integer('rows_scored').notNull().default(0),
   startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
   finishedAt: timestamp('finished_at', { withTimezone: true }),
+  /** Only positions an older model scored under this version (null: any older version). */
+  sourceModelVersion: text('source_model_version'),
+  /** Only profiles stored or updated at or after this instant (null: all). */
+  since: timestamp('since', { withTimezone: true }),
+  /** `cli` or `schedule`. */
+  trigger: text('trigger').notNull().default('cli'),
+  /** Positions to re-score, counted when the run started. */
+  rowsTotal: integer('rows_total').notNull().default(0),
+  profilesScored: integer('profiles_scored').notNull().default(0),
+  error: text('error'),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * The class distribution a model was trained on, per task: the baseline that production drift is
+ * measured against. `source` says where it came from (the manifest, or an annotated CV file).
+ */
+export const referenceDistributions = pgTable(
+  'reference_distributions',
+  {
+    modelVersion: text('model_version').notNull(),
+    task: text('task').notNull(),
+    label: text('label').notNull(),
+    share: doublePrecision('share').notNull(),
+    source: text('source').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.modelVersion, t.task, t.label] })],
+);
+
+/** Drift of the predicted class distribution against the reference, overall and per ingestion day. */
+export const driftStats = pgTable(
+  'drift_stats',
+  {
+    modelVersion: text('model_version').notNull(),
+    task: text('task').notNull(),
+    /** `overall` or `ingestion_day`. */
+    scope: text('scope').notNull(),
+    /** '' for `overall`, `YYYY-MM-DD` (UTC) for `ingestion_day`. */
+    scopeValue: text('scope_value').notNull(),
+    n: integer('n').notNull(),
+    /** Population stability index (shares floored at 1e-4). */
+    psi: doublePrecision('psi').notNull(),
+    /** Jensen-Shannon divergence, base 2 (0..1). */
+    js: doublePrecision('js').notNull(),
+    threshold: doublePrecision('threshold').notNull(),
+    /** psi > threshold. */
+    flagged: boolean('flagged').notNull(),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.modelVersion, t.task, t.scope, t.scopeValue] })],
+);
+
+/** Share of positions the keyword fallback decided, overall and per ingestion day. */
+export const fallbackRates = pgTable(
+  'fallback_rates',
+  {
+    modelVersion: text('model_version').notNull(),
+    task: text('task').notNull(),
+    scope: text('scope').notNull(),
+    scopeValue: text('scope_value').notNull(),
+    n: integer('n').notNull(),
+    fallbacks: integer('fallbacks').notNull(),
+    rate: doublePrecision('rate').notNull(),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.modelVersion, t.task, t.scope, t.scopeValue] })],
+);
+
+/** Tenure of completed positions (start and end known) per predicted seniority level. */
+export const tenureStats = pgTable(
+  'tenure_stats',
+  {
+    modelVersion: text('model_version').notNull(),
+    seniority: text('seniority').notNull(),
+    n: integer('n').notNull(),
+    medianMonths: doublePrecision('median_months').notNull(),
+    p25Months: doublePrecision('p25_months').notNull(),
+    p75Months: doublePrecision('p75_months').notNull(),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.modelVersion, t.seniority] })],
+);
+
+/** Moves between consecutive positions (chronological, as in career features) per task: from → to. */
+export const transitionStats = pgTable(
+  'transition_stats',
+  {
+    modelVersion: text('model_version').notNull(),
+    task: text('task').notNull(),
+    fromLabel: text('from_label').notNull(),
+    toLabel: text('to_label').notNull(),
+    n: integer('n').notNull(),
+    /** n over all moves out of `from_label`. */
+    share: doublePrecision('share').notNull(),
+    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.modelVersion, t.task, t.fromLabel, t.toLabel] })],
+);
+
+/** Promotions per model version, from the career features of every profile. */
+export const promotionStats = pgTable('promotion_stats', {
+  modelVersion: text('model_version').primaryKey(),
+  profiles: integer('profiles').notNull(),
+  /** Consecutive position pairs (positions - 1 per profile). */
+  transitions: integer('transitions').notNull(),
+  promotions: integer('promotions').notNull(),
+  stepDowns: integer('step_downs').notNull(),
+  /** promotions / transitions. */
+  promotionRate: doublePrecision('promotion_rate').notNull(),
+  /** Share of profiles with at least one promotion. */
+  promotedProfileShare: doublePrecision('promoted_profile_share').notNull(),
+  computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
 });
