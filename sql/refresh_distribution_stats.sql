@@ -4,22 +4,25 @@
 
 DELETE FROM distribution_stats WHERE model_version = :model_version;
 
--- Class shares per task: overall, by organization and by start period (the start date as given:
--- YYYY-MM, or YYYY for a bare year).
+-- Class shares per task: overall, by organization, by start period (the start date as given:
+-- YYYY-MM, or YYYY for a bare year) and by ingestion day (the UTC day the profile was first stored).
 INSERT INTO distribution_stats (model_version, task, scope, scope_value, label, n, share)
 SELECT :model_version, task, scope, scope_value, label, count(*)::int,
        count(*)::float8 / sum(count(*)) OVER (PARTITION BY task, scope, scope_value)
 FROM (
-  SELECT pr.seniority AS s_label, pr.department AS d_label, po.organization, po.start_date
+  SELECT pr.seniority AS s_label, pr.department AS d_label, po.organization, po.start_date,
+         to_char(pf.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS ingestion_day
   FROM predictions pr
   JOIN positions po USING (profile_id, position_index)
+  JOIN profiles pf USING (profile_id)
   WHERE pr.model_version = :model_version
 ) scored
 CROSS JOIN LATERAL (VALUES ('seniority', s_label), ('department', d_label)) AS t(task, label)
 CROSS JOIN LATERAL (VALUES
   ('overall', ''),
   ('organization', nullif(btrim(organization), '')),
-  ('start_period', start_date)
+  ('start_period', start_date),
+  ('ingestion_day', ingestion_day)
 ) AS s(scope, scope_value)
 WHERE scope_value IS NOT NULL
 GROUP BY task, scope, scope_value, label;
@@ -50,3 +53,22 @@ SELECT :model_version,
 FROM predictions
 WHERE model_version = :model_version
 HAVING count(*) > 0;
+
+-- Fallback rate per task, overall and per ingestion day: how often the ensemble was unsure
+-- enough that the keyword rules decided.
+DELETE FROM fallback_rates WHERE model_version = :model_version;
+
+INSERT INTO fallback_rates (model_version, task, scope, scope_value, n, fallbacks, rate)
+SELECT :model_version, task, scope, scope_value, count(*)::int,
+       count(*) FILTER (WHERE source = 'fallback')::int,
+       avg((source = 'fallback')::int)::float8
+FROM (
+  SELECT pr.seniority_source, pr.department_source,
+         to_char(pf.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS ingestion_day
+  FROM predictions pr
+  JOIN profiles pf USING (profile_id)
+  WHERE pr.model_version = :model_version
+) scored
+CROSS JOIN LATERAL (VALUES ('seniority', seniority_source), ('department', department_source)) AS t(task, source)
+CROSS JOIN LATERAL (VALUES ('overall', ''), ('ingestion_day', ingestion_day)) AS s(scope, scope_value)
+GROUP BY task, scope, scope_value;

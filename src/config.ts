@@ -6,6 +6,7 @@
  * that do not stream never trip over them; the streaming commands ask for what they need with
  * `requireEnv`, which names the missing variable and the command that needs it.
  */
+import cronParser from 'cron-parser';
 import { z } from 'zod';
 import { describeIssues } from './domain/profile.ts';
 
@@ -52,8 +53,33 @@ const EnvSchema = z.object({
   WORKER_LOCK_MS: positiveInt.default(30_000),
   /** Each worker refreshes distribution statistics at most once per this many seconds (0: after every job). */
   STATS_REFRESH_INTERVAL_S: nonNegativeInt.default(30),
+
+  // --- analytics, dashboard, backfill (serve / backfill / backfill-worker) ---------------------
+  /** Population stability index above which the class distribution counts as drifted. */
+  DRIFT_PSI_THRESHOLD: z.coerce.number().positive({ message: 'must be a positive number' }).default(0.2),
+  /** Basic-auth credentials of the dashboard; `serve` refuses to start without them unless run with --dev. */
+  DASHBOARD_USER: z.string().min(1).optional(),
+  DASHBOARD_PASSWORD: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),
+  DASHBOARD_HOST: z.string().min(1).default('0.0.0.0'),
+  DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** BullMQ queue of backfill jobs (the nightly scheduler and its worker). */
+  BACKFILL_QUEUE_NAME: z.string().regex(/^[^:\s]+$/, { message: 'must not contain ":" or spaces' }).default('backfill'),
+  /** When the nightly backfill runs: a cron pattern (minute hour day month weekday) in BACKFILL_TZ. */
+  BACKFILL_CRON: z.string().refine(isCronPattern, { message: 'is not a cron pattern, e.g. "0 2 * * *"' }).default('0 2 * * *'),
+  BACKFILL_TZ: z.string().min(1).default('UTC'),
+  /** Profiles re-scored per transaction (and per persisted cursor step) by a backfill. */
+  BACKFILL_BATCH_SIZE: positiveInt.default(1000),
 });
 export type Env = z.infer<typeof EnvSchema>;
+
+function isCronPattern(pattern: string): boolean {
+  try {
+    cronParser.parseExpression(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
   const parsed = EnvSchema.safeParse(env);

@@ -2,34 +2,29 @@
  * Distribution statistics per model version: refreshed from predictions by the SQL in
  * `sql/refresh_distribution_stats.sql`, read back for summaries and the `stats` command.
  */
-import { readFileSync } from 'node:fs';
 import { and, asc, desc, eq } from 'drizzle-orm';
-import { type SQL, sql } from 'drizzle-orm';
+import { loadEnv } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { confidenceHistograms, distributionStats, modelStats } from '../store/schema.ts';
+import { bindParameters, readStatements } from './sql-file.ts';
 
-const REFRESH_SQL = readFileSync(new URL('../../sql/refresh_distribution_stats.sql', import.meta.url), 'utf8');
+/**
+ * The refresh, in order: class shares, confidence histograms and fallback rates first, then drift
+ * (which reads the shares just written), then the career aggregates.
+ */
+const REFRESH_FILES = ['refresh_distribution_stats.sql', 'refresh_drift_stats.sql', 'refresh_career_stats.sql'];
+const REFRESH_STATEMENTS = REFRESH_FILES.flatMap((file) => readStatements(file));
 
-/** Splits the file into statements and binds `:model_version` as a parameter (never spliced in). */
-function refreshStatements(modelVersion: string): SQL[] {
-  const withoutComments = REFRESH_SQL.replace(/^\s*--.*$/gm, '');
-  return withoutComments
-    .split(/;\s*$/m)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((statement) => {
-      const parts = statement.split(':model_version');
-      return sql.join(
-        parts.flatMap((part, i) => (i === 0 ? [sql.raw(part)] : [sql`${modelVersion}`, sql.raw(part)])),
-      );
-    });
+export interface RefreshOptions {
+  /** PSI above which a drift slice is flagged (default: DRIFT_PSI_THRESHOLD, 0.2). */
+  driftThreshold?: number;
 }
 
 /** Recomputes every statistic of `modelVersion` atomically. */
-export async function refreshDistributionStats(db: Db, modelVersion: string): Promise<void> {
-  const statements = refreshStatements(modelVersion);
+export async function refreshDistributionStats(db: Db, modelVersion: string, options: RefreshOptions = {}): Promise<void> {
+  const params = { model_version: modelVersion, drift_threshold: options.driftThreshold ?? loadEnv().DRIFT_PSI_THRESHOLD };
   await db.transaction(async (tx) => {
-    for (const statement of statements) await tx.execute(statement);
+    for (const statement of REFRESH_STATEMENTS) await tx.execute(bindParameters(statement, params));
   });
 }
 

@@ -1,0 +1,46 @@
+/**
+ * SQL kept as `.sql` files under `sql/`, read once and run with named parameters (`:name`) bound
+ * as query parameters, never spliced into the text.
+ */
+import { readFileSync } from 'node:fs';
+import { type SQL, sql } from 'drizzle-orm';
+
+export const SQL_DIR = new URL('../../sql/', import.meta.url);
+
+/** The statements of a file, whole-line `--` comments removed; each statement ends with `;` at a line end. */
+export function readStatements(relativePath: string): string[] {
+  return splitStatements(readFileSync(new URL(relativePath, SQL_DIR), 'utf8'));
+}
+
+export function splitStatements(text: string): string[] {
+  return text
+    .replace(/^\s*--.*$/gm, '')
+    .split(/;\s*$/m)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+// `::` casts must survive, so a parameter is a ':' not preceded by another ':'.
+const PARAMETER = /(?<!:):([a-z_][a-z0-9_]*)/g;
+
+/** Names of the `:name` parameters a statement uses. */
+export function parameterNames(statement: string): string[] {
+  return [...new Set([...statement.matchAll(PARAMETER)].map((m) => m[1]!))];
+}
+
+/**
+ * Binds every `:name` of `statement` to `params[name]`; a name without a value is an error, so a
+ * typo in a query fails loudly instead of comparing against NULL.
+ */
+export function bindParameters(statement: string, params: Readonly<Record<string, unknown>>): SQL {
+  const chunks: SQL[] = [];
+  let last = 0;
+  for (const match of statement.matchAll(PARAMETER)) {
+    const name = match[1]!;
+    if (!(name in params)) throw new Error(`SQL parameter :${name} has no value`);
+    chunks.push(sql.raw(statement.slice(last, match.index)), sql`${params[name]}`);
+    last = match.index + match[0].length;
+  }
+  chunks.push(sql.raw(statement.slice(last)));
+  return sql.join(chunks);
+}
