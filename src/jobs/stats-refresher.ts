@@ -12,6 +12,7 @@ import { sql } from 'drizzle-orm';
 import { refreshDistributionStats } from '../analytics/distribution-stats.ts';
 import { logger } from '../logger.ts';
 import type { Db } from '../store/db.ts';
+import { inTransaction } from './pg-transaction.ts';
 
 export class ThrottledStatsRefresher {
   private readonly stale = new Set<string>();
@@ -86,7 +87,7 @@ export class ThrottledStatsRefresher {
  * once would otherwise both delete and re-insert the same keys and one would fail on a duplicate.
  */
 export async function refreshStatsSerialized(db: Db, modelVersion: string): Promise<void> {
-  await db.transaction(async (tx) => {
+  await inTransaction(db, async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`cv-pipeline:refresh-distribution-stats:${modelVersion}`}))`);
     await refreshDistributionStats(tx, modelVersion);
   });
