@@ -34,11 +34,16 @@ export function printJson(value: unknown): void {
 
 export const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-/** A plain aligned text table (first column left-aligned, the rest right-aligned). */
-export function formatTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+/** A plain aligned text table (by default the first column left-aligned, the rest right-aligned). */
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+  align: readonly ('left' | 'right')[] = [],
+): string {
   const cells = [header, ...rows].map((r) => r.map(String));
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const left = (i: number) => (align[i] ?? (i === 0 ? 'left' : 'right')) === 'left';
   return cells
-    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '))
+    .map((r) => r.map((c, i) => (left(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd())
     .join('\n');
 }

@@ -11,6 +11,10 @@ import { registerProduce } from './commands/produce.ts';
 import { registerRun } from './commands/run.ts';
 import { registerStats } from './commands/stats.ts';
 import { registerWork } from './commands/work.ts';
+import { registerAnalytics } from './commands/analytics.ts';
+import { registerBackfill } from './commands/backfill.ts';
+import { registerBackfillWorker } from './commands/backfill-worker.ts';
+import { registerReference } from './commands/reference.ts';
 
 const program = new Command('cv-pipeline')
   .description('Scores CV profiles (seniority, department, career features) and stores results and statistics in Postgres')
@@ -24,6 +28,10 @@ registerEvaluate(program);
 registerProduce(program);
 registerConsume(program);
 registerWork(program);
+registerAnalytics(program);
+registerReference(program);
+registerBackfill(program);
+registerBackfillWorker(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -23,7 +23,7 @@ export function registerEvaluate(program: Command): void {
     });
 }
 
-async function readAnnotated(path: string) {
+export async function readAnnotated(path: string) {
   let value: unknown;
   try {
     value = JSON.parse(await readFile(path, 'utf8'));

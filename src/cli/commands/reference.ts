@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { refreshDistributionStats } from '../../analytics/distribution-stats.ts';
+import {
+  type ReferenceDistribution,
+  classifierManifest,
+  referenceFromAnnotated,
+  referenceFromManifest,
+  storeReferenceDistribution,
+} from '../../analytics/reference-distribution.ts';
+import { loadClassifier } from '../../classify/load-classifier.ts';
+import { TASKS } from '../../domain/labels.ts';
+import { formatTable, percent, withDatabase } from '../context.ts';
+import { readAnnotated } from './evaluate.ts';
+
+export function registerReference(program: Command): void {
+  program
+    .command('reference')
+    .description(
+      'store the reference (training) class distribution that drift is measured against: from annotated CVs (--cvs) or from the model manifest',
+    )
+    .option('--cvs <file>', 'annotated CVs whose labels give the distribution (e.g. the dev CVs the model trained on)')
+    .option('-m, --model <version>', 'model version it is the reference of (default: the shipped model)')
+    .action(async (opts: { cvs?: string; model?: string }) => {
+      const classifier = opts.model && opts.cvs ? null : await loadClassifier();
+      const version = opts.model ?? classifier!.modelVersion;
+      let reference: ReferenceDistribution | null;
+      let source: string;
+      if (opts.cvs) {
+        reference = referenceFromAnnotated(await readAnnotated(opts.cvs));
+        source = `cvs:${opts.cvs}`;
+      } else {
+        reference = referenceFromManifest(classifier ? classifierManifest(classifier) : null);
+        source = 'manifest';
+        if (!reference) throw new Error(`the manifest of ${version} has no training.classDistribution: pass --cvs FILE (annotated CVs)`);
+      }
+      await withDatabase(async ({ db }) => {
+        await storeReferenceDistribution(db, version, reference, source);
+        // Drift is part of the statistics: recompute them now rather than at the next refresh.
+        await refreshDistributionStats(db, version);
+      });
+      process.stdout.write(`reference distribution of ${version} stored (from ${source}) and its drift statistics refreshed\n`);
+      for (const task of TASKS) {
+        const shares = reference[task];
+        if (shares) process.stdout.write(`${formatTable([task, 'share'], Object.entries(shares).map(([label, s]) => [label, percent(s)]))}\n`);
+      }
+    });
+}

@@ -1,0 +1,172 @@
+/**
+ * The backfill: re-scores, with the shipped model, the profiles an older model scored, in batches,
+ * then refreshes the statistics. The CLI (`cv-pipeline backfill`) and the nightly BullMQ job run
+ * this same function.
+ *
+ * - Resumable: progress lives in `backfill_runs` (cursor + counts, committed with each batch), and
+ *   a new start with the same filters resumes an unfinished run instead of starting over.
+ * - Idempotent: every row is an upsert on its natural key; re-running a finished backfill finds
+ *   nothing pending and writes nothing.
+ * - Old predictions stay: the new model's rows are added beside them, for comparison
+ *   (analytics_model_agreement).
+ *
+ * Throughput: the next batch is read and scored while the previous batch's transaction is being
+ * written, so the CPU-bound scorer and the database work at the same time.
+ */
+import { classifierManifest, fillReferenceFromManifest } from '../analytics/reference-distribution.ts';
+import type { TitleClassifier } from '../domain/prediction.ts';
+import { logger } from '../logger.ts';
+import { scoreProfiles } from '../pipeline/score.ts';
+import {
+  type BackfillCursor,
+  type BackfillFilter,
+  type BackfillRun,
+  commitBatch,
+  createRun,
+  findResumableRun,
+  markRun,
+  readPendingBatch,
+  readRun,
+} from '../store/backfill-store.ts';
+import type { Db } from '../store/db.ts';
+import { queryRows } from '../store/db.ts';
+import { registerModelVersion } from '../store/write-results.ts';
+import { sql } from 'drizzle-orm';
+import { refreshStatsSerialized } from './stats-refresher.ts';
+
+export interface BackfillOptions {
+  /** Only positions scored by this older version (default: any version but the classifier's). */
+  sourceModelVersion?: string | null;
+  /** Only profiles stored or updated at or after this instant. */
+  since?: Date | null;
+  /** Profiles per batch (one transaction and one cursor step each). */
+  batchSize: number;
+  /** `cli` or `schedule`: recorded on the run. */
+  trigger: string;
+  /** The month treated as "now" for career features (YYYY-MM). */
+  asOf: string;
+  /** Refresh every scored model version afterwards (nightly), not only the target. */
+  refreshAllVersions?: boolean;
+  /** Called after each committed batch and once at the start (resumed runs start above zero). */
+  onProgress?: (progress: BackfillProgress) => void | Promise<void>;
+}
+
+export interface BackfillProgress {
+  runId: number;
+  rowsScored: number;
+  rowsTotal: number;
+  profilesScored: number;
+}
+
+export interface BackfillResult extends BackfillProgress {
+  targetModelVersion: string;
+  resumed: boolean;
+  status: BackfillRun['status'];
+  /** Rows written by this call (a resumed run's earlier rows are not included). */
+  rowsThisCall: number;
+  seconds: number;
+  refreshSeconds: number;
+}
+
+export async function runBackfill(db: Db, classifier: TitleClassifier, options: BackfillOptions): Promise<BackfillResult> {
+  const started = performance.now();
+  const log = logger.child({ component: 'backfill', targetModelVersion: classifier.modelVersion });
+  const manifest = classifierManifest(classifier);
+  await registerModelVersion(db, {
+    version: classifier.modelVersion,
+    kind: classifier.modelVersion.split('-')[0] ?? 'unknown',
+    manifest: manifest ?? { version: classifier.modelVersion },
+  });
+  await fillReferenceFromManifest(db, classifier.modelVersion, manifest);
+
+  const filter: BackfillFilter = {
+    targetModelVersion: classifier.modelVersion,
+    sourceModelVersion: options.sourceModelVersion ?? null,
+    since: options.since ?? null,
+  };
+  if (filter.sourceModelVersion === filter.targetModelVersion) {
+    throw new Error(`--model ${filter.sourceModelVersion} is the shipped model itself: name an older version to re-score from`);
+  }
+  const existing = await findResumableRun(db, filter);
+  const run = existing ?? (await createRun(db, filter, options.trigger));
+  if (existing) {
+    await markRun(db, run.id, 'running');
+    log.info({ runId: run.id, rowsScored: run.rowsScored, rowsTotal: run.rowsTotal, cursor: run.cursor }, 'resuming backfill run');
+  } else {
+    log.info({ runId: run.id, rowsTotal: run.rowsTotal }, 'backfill run started');
+  }
+
+  const progress: BackfillProgress = { runId: run.id, rowsScored: run.rowsScored, rowsTotal: run.rowsTotal, profilesScored: run.profilesScored };
+  await options.onProgress?.({ ...progress });
+  let rowsThisCall = 0;
+  try {
+    rowsThisCall = await scoreAllBatches(db, classifier, filter, run, options, progress);
+  } catch (err) {
+    await markRun(db, run.id, 'failed', (err as Error).message).catch(() => {});
+    throw err;
+  }
+
+  const t0 = performance.now();
+  const versions = options.refreshAllVersions ? await scoredVersions(db) : [classifier.modelVersion];
+  for (const version of versions) await refreshStatsSerialized(db, version);
+  const refreshSeconds = (performance.now() - t0) / 1000;
+  await markRun(db, run.id, 'done');
+  const final = (await readRun(db, run.id))!;
+  log.info({ runId: run.id, rowsScored: final.rowsScored, rowsTotal: final.rowsTotal, status: final.status }, 'backfill run ended');
+  return {
+    ...progress,
+    rowsScored: final.rowsScored,
+    profilesScored: final.profilesScored,
+    targetModelVersion: classifier.modelVersion,
+    resumed: existing !== null,
+    status: final.status,
+    rowsThisCall,
+    seconds: (performance.now() - started) / 1000,
+    refreshSeconds,
+  };
+}
+
+/**
+ * The batch loop, pipelined: batch k+1 is read and scored while batch k commits. Commits stay
+ * strictly in order (each checks the cursor the previous one left).
+ */
+async function scoreAllBatches(
+  db: Db,
+  classifier: TitleClassifier,
+  filter: BackfillFilter,
+  run: BackfillRun,
+  options: BackfillOptions,
+  progress: BackfillProgress,
+): Promise<number> {
+  let readCursor: BackfillCursor = run.cursor;
+  let committedCursor: BackfillCursor = run.cursor;
+  let inFlight: Promise<void> | null = null;
+  let rows = 0;
+  for (;;) {
+    const profiles = await readPendingBatch(db, filter, readCursor, options.batchSize);
+    if (profiles.length === 0) break;
+    const scored = await scoreProfiles(profiles, classifier, options.asOf);
+    const last = profiles[profiles.length - 1]!;
+    readCursor = { profileId: last.profileId, positionIndex: last.positions.length - 1 };
+    await inFlight;
+    const positions = scored.reduce((n, p) => n + p.positions.length, 0);
+    const expected = committedCursor;
+    inFlight = commitBatch(db, run.id, expected, scored).then(async (next) => {
+      committedCursor = next;
+      rows += positions;
+      progress.rowsScored += positions;
+      progress.profilesScored += scored.length;
+      await options.onProgress?.({ ...progress });
+    });
+    // A failed commit is awaited (and rethrown) before the next one starts; until then it must not
+    // count as an unhandled rejection.
+    inFlight.catch(() => {});
+  }
+  await inFlight;
+  return rows;
+}
+
+async function scoredVersions(db: Db): Promise<string[]> {
+  const rows = await queryRows<{ v: string }>(db, sql`select distinct model_version as v from predictions order by 1`);
+  return rows.map((r) => r.v);
+}

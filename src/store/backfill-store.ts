@@ -1,0 +1,262 @@
+/**
+ * What a backfill reads and writes: its run record (filters, cursor, counts), the next batch of
+ * profiles an older model scored, and the new model's predictions and career features.
+ *
+ * A batch's predictions, career features and the run's cursor and counts are written in ONE
+ * transaction, so a run killed at any moment resumes exactly after the last committed batch: no
+ * profile is counted twice and none is skipped. Writes are upserts on the natural keys, so even a
+ * batch that is scored twice stores every row once.
+ */
+import { sql } from 'drizzle-orm';
+import type { Position } from '../domain/profile.ts';
+import type { ProfileMessage } from '../domain/profile.ts';
+import type { ScoredProfile } from '../domain/prediction.ts';
+import { type Db, queryRows } from './db.ts';
+
+export interface BackfillFilter {
+  /** The model whose predictions are being added. */
+  targetModelVersion: string;
+  /** Only profiles scored by this (older) version; null: any version other than the target. */
+  sourceModelVersion: string | null;
+  /** Only profiles stored or updated at or after this instant; null: all. */
+  since: Date | null;
+}
+
+export interface BackfillCursor {
+  /** The last profile whose re-scoring is committed; '' before the first batch. */
+  profileId: string;
+  /** Its last position index (the schema's cursor is a position; a profile is re-scored whole). */
+  positionIndex: number;
+}
+
+export interface BackfillRun {
+  id: number;
+  status: 'running' | 'failed' | 'done';
+  filter: BackfillFilter;
+  trigger: string;
+  cursor: BackfillCursor;
+  rowsTotal: number;
+  rowsScored: number;
+  profilesScored: number;
+  startedAt: Date;
+  finishedAt: Date | null;
+  error: string | null;
+}
+
+export const START_CURSOR: BackfillCursor = { profileId: '', positionIndex: -1 };
+
+interface RunRow {
+  id: number | string;
+  status: BackfillRun['status'];
+  target_model_version: string;
+  source_model_version: string | null;
+  since: Date | string | null;
+  trigger: string;
+  cursor: Partial<BackfillCursor> | null;
+  rows_total: number;
+  rows_scored: number;
+  profiles_scored: number;
+  started_at: Date | string;
+  finished_at: Date | string | null;
+  error: string | null;
+}
+
+const RUN_COLUMNS = sql.raw(
+  'id, status, target_model_version, source_model_version, since, trigger, cursor, rows_total, rows_scored, profiles_scored, started_at, finished_at, error',
+);
+
+function toRun(row: RunRow): BackfillRun {
+  const date = (v: Date | string | null) => (v === null ? null : new Date(v));
+  return {
+    id: Number(row.id),
+    status: row.status,
+    filter: { targetModelVersion: row.target_model_version, sourceModelVersion: row.source_model_version, since: date(row.since) },
+    trigger: row.trigger,
+    cursor: { ...START_CURSOR, ...(row.cursor ?? {}) },
+    rowsTotal: row.rows_total,
+    rowsScored: row.rows_scored,
+    profilesScored: row.profiles_scored,
+    startedAt: date(row.started_at)!,
+    finishedAt: date(row.finished_at),
+    error: row.error,
+  };
+}
+
+/** `since` as a bound parameter (timestamptz), null-safe. */
+const sinceParam = (since: Date | null) => sql`${since === null ? null : since.toISOString()}::timestamptz`;
+
+/** Profiles an older model scored, some of whose positions the target has not scored yet. */
+function pendingProfiles(filter: BackfillFilter) {
+  return sql`
+    from profiles pf
+    where (${sinceParam(filter.since)} is null or pf.updated_at >= ${sinceParam(filter.since)})
+      and exists (
+        select 1 from positions po
+        join predictions old on old.profile_id = po.profile_id and old.position_index = po.position_index
+        where po.profile_id = pf.profile_id
+          and old.model_version <> ${filter.targetModelVersion}
+          and (${filter.sourceModelVersion}::text is null or old.model_version = ${filter.sourceModelVersion}::text)
+          and not exists (
+            select 1 from predictions t
+            where t.profile_id = po.profile_id and t.position_index = po.position_index
+              and t.model_version = ${filter.targetModelVersion}))`;
+}
+
+/** An unfinished run (running or failed) with exactly these filters: the one a new start resumes. */
+export async function findResumableRun(db: Db, filter: BackfillFilter): Promise<BackfillRun | null> {
+  const [row] = await queryRows<RunRow>(db, sql`
+    select ${RUN_COLUMNS} from backfill_runs
+    where status in ('running', 'failed')
+      and target_model_version = ${filter.targetModelVersion}
+      and source_model_version is not distinct from ${filter.sourceModelVersion}::text
+      and since is not distinct from ${sinceParam(filter.since)}
+    order by id desc limit 1`);
+  return row ? toRun(row) : null;
+}
+
+/** Creates a run, counting the positions it will re-score. */
+export async function createRun(db: Db, filter: BackfillFilter, trigger: string): Promise<BackfillRun> {
+  const [row] = await queryRows<RunRow>(db, sql`
+    insert into backfill_runs (target_model_version, source_model_version, since, trigger, cursor, rows_total)
+    select ${filter.targetModelVersion}, ${filter.sourceModelVersion}::text, ${sinceParam(filter.since)}, ${trigger},
+           ${JSON.stringify(START_CURSOR)}::jsonb,
+           (select count(*)::int from positions where profile_id in (select pf.profile_id ${pendingProfiles(filter)}))
+    returning ${RUN_COLUMNS}`);
+  return toRun(row!);
+}
+
+export async function markRun(db: Db, id: number, status: 'running' | 'failed' | 'done', error: string | null = null): Promise<void> {
+  await db.execute(sql`
+    update backfill_runs
+    set status = ${status}, error = ${error}, updated_at = now(),
+        finished_at = case when ${status} = 'done' then now() else null end
+    where id = ${id}`);
+}
+
+export async function readRun(db: Db, id: number): Promise<BackfillRun | null> {
+  const [row] = await queryRows<RunRow>(db, sql`select ${RUN_COLUMNS} from backfill_runs where id = ${id}`);
+  return row ? toRun(row) : null;
+}
+
+export async function listRuns(db: Db, limit = 20): Promise<BackfillRun[]> {
+  const rows = await queryRows<RunRow>(db, sql`select ${RUN_COLUMNS} from backfill_runs order by id desc limit ${limit}`);
+  return rows.map(toRun);
+}
+
+interface PositionRow {
+  profile_id: string;
+  position_index: number;
+  title: string;
+  organization: string | null;
+  linkedin: string | null;
+  start_date: string | null;
+  end_date: string | null;
+  status: Position['status'];
+}
+
+/**
+ * The next `limit` pending profiles after `after` (in profile id order, so the cursor is a plain
+ * keyset position), rebuilt as messages for the scoring core from their stored positions.
+ */
+export async function readPendingBatch(db: Db, filter: BackfillFilter, after: BackfillCursor, limit: number): Promise<ProfileMessage[]> {
+  const rows = await queryRows<PositionRow>(db, sql`
+    with batch as (
+      select pf.profile_id ${pendingProfiles(filter)} and pf.profile_id > ${after.profileId}
+      order by pf.profile_id limit ${limit}
+    )
+    select po.profile_id, po.position_index, po.title, po.organization, po.linkedin, po.start_date, po.end_date, po.status
+    from positions po join batch using (profile_id)
+    order by po.profile_id, po.position_index`);
+  const profiles: ProfileMessage[] = [];
+  for (const row of rows) {
+    let current = profiles[profiles.length - 1];
+    if (current?.profileId !== row.profile_id) {
+      current = { profileId: row.profile_id, positions: [] };
+      profiles.push(current);
+    }
+    current.positions.push({
+      position: row.title,
+      organization: row.organization,
+      linkedin: row.linkedin,
+      startDate: row.start_date,
+      endDate: row.end_date,
+      status: row.status,
+    });
+  }
+  // Positions are stored with contiguous indexes from 0, which is what scoring re-derives.
+  return profiles;
+}
+
+export class ConcurrentBackfillError extends Error {}
+
+/**
+ * Writes the target's predictions and career features of one scored batch and advances the run,
+ * in one transaction. The run row is locked and its cursor checked first: if another process
+ * advanced the same run meanwhile, nothing is written and ConcurrentBackfillError is thrown.
+ */
+export async function commitBatch(db: Db, runId: number, expected: BackfillCursor, scored: readonly ScoredProfile[]): Promise<BackfillCursor> {
+  const last = scored[scored.length - 1];
+  if (!last) return expected;
+  const next: BackfillCursor = { profileId: last.profileId, positionIndex: last.positions.length - 1 };
+  const positions = scored.flatMap((p) => p.positions.map((s) => ({ profileId: p.profileId, modelVersion: p.modelVersion, ...s })));
+  await db.transaction(async (tx) => {
+    const [run] = await queryRows<{ cursor: Partial<BackfillCursor> | null }>(
+      tx,
+      sql`select cursor from backfill_runs where id = ${runId} for update`,
+    );
+    if ((run?.cursor?.profileId ?? '') !== expected.profileId) {
+      throw new ConcurrentBackfillError(`backfill run ${runId} was advanced by another process (cursor ${run?.cursor?.profileId ?? 'gone'}, expected ${expected.profileId || 'start'})`);
+    }
+    await tx.execute(sql`
+      insert into predictions (profile_id, position_index, model_version, seniority, seniority_confidence, seniority_source,
+                               department, department_confidence, department_source, explanation)
+      select * from unnest(
+        ${sql.param(positions.map((s) => s.profileId))}::text[],
+        ${sql.param(positions.map((s) => s.index))}::int[],
+        ${sql.param(positions.map((s) => s.modelVersion))}::text[],
+        ${sql.param(positions.map((s) => s.prediction.seniority.label))}::text[],
+        ${sql.param(positions.map((s) => s.prediction.seniority.confidence))}::real[],
+        ${sql.param(positions.map((s) => s.prediction.seniority.source))}::text[],
+        ${sql.param(positions.map((s) => s.prediction.department.label))}::text[],
+        ${sql.param(positions.map((s) => s.prediction.department.confidence))}::real[],
+        ${sql.param(positions.map((s) => s.prediction.department.source))}::text[],
+        ${sql.param(positions.map((s) => JSON.stringify(explanation(s.prediction))))}::jsonb[])
+      on conflict (profile_id, position_index, model_version) do update set
+        seniority = excluded.seniority, seniority_confidence = excluded.seniority_confidence,
+        seniority_source = excluded.seniority_source, department = excluded.department,
+        department_confidence = excluded.department_confidence, department_source = excluded.department_source,
+        explanation = excluded.explanation, scored_at = now()`);
+    await tx.execute(sql`
+      insert into career_features (profile_id, model_version, current_position_index, current_seniority, current_department,
+                                   total_experience_months, promotions, seniority_slope, features)
+      select * from unnest(
+        ${sql.param(scored.map((p) => p.profileId))}::text[],
+        ${sql.param(scored.map((p) => p.modelVersion))}::text[],
+        ${sql.param(scored.map((p) => p.career.currentPositionIndex))}::int[],
+        ${sql.param(scored.map((p) => p.career.currentSeniority))}::text[],
+        ${sql.param(scored.map((p) => p.career.currentDepartment))}::text[],
+        ${sql.param(scored.map((p) => p.career.totalExperienceMonths))}::int[],
+        ${sql.param(scored.map((p) => p.career.promotions))}::int[],
+        ${sql.param(scored.map((p) => p.career.senioritySlope))}::float8[],
+        ${sql.param(scored.map((p) => JSON.stringify(p.career)))}::jsonb[])
+      on conflict (profile_id, model_version) do update set
+        current_position_index = excluded.current_position_index, current_seniority = excluded.current_seniority,
+        current_department = excluded.current_department, total_experience_months = excluded.total_experience_months,
+        promotions = excluded.promotions, seniority_slope = excluded.seniority_slope, features = excluded.features,
+        computed_at = now()`);
+    await tx.execute(sql`
+      update backfill_runs
+      set cursor = ${JSON.stringify(next)}::jsonb, rows_scored = rows_scored + ${positions.length},
+          profiles_scored = profiles_scored + ${scored.length}, status = 'running', error = null, updated_at = now()
+      where id = ${runId}`);
+  });
+  return next;
+}
+
+/** The same explanation shape as storeScoredProfiles writes. */
+function explanation(p: ScoredProfile['positions'][number]['prediction']) {
+  return {
+    seniority: { why: p.seniority.why, members: p.seniority.members ?? null },
+    department: { why: p.department.why, members: p.department.members ?? null },
+  };
+}
