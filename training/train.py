@@ -27,7 +27,7 @@ from cvtrain.members import MEMBERS, NGRAM_PREFIXES, Member
 from cvtrain.pool import em_priors, fit_pool, fit_threshold, pool, with_fallback
 from cvtrain.report import confusion_image, fmt, metrics
 
-FULL = {"gbdt_trees": 150, "mlp_epochs": 30, "mlp_hidden": 32, "lr_c": 8.0, "folds": 5}
+FULL = {"gbdt_trees": 100, "mlp_epochs": 30, "mlp_hidden": 32, "lr_c": 8.0, "folds": 5}
 REDUCED = {"gbdt_trees": 30, "mlp_epochs": 5, "mlp_hidden": 16, "lr_c": 8.0, "folds": 2}
 
 
@@ -176,6 +176,9 @@ def strict(ds, cfg: Config, log) -> dict:
         }
         for name, p in zip(members, probs):
             variants[name] = p.argmax(1)
+        # What the keyword pseudo-labels on the unlabeled CVs add: the same members without them.
+        bare = fit_members(ds, task, cfg, None, use_pseudo=False)
+        variants["ensemble, no pseudo-labels"] = pool([m.predict(ds, dev_idx) for m in bare.values()], weights, np.zeros(len(CLASSES[task]))).argmax(1)
         out[task] = evaluate_subsets(task, y, variants, active)
         log(f"strict {task} done")
     return out

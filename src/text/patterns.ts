@@ -156,6 +156,27 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 /**
+ * The better of `best` and the candidates (in rank order) matching at word `i`. A plain function
+ * rather than a closure in the hot loop: scanning runs for every title the pipeline scores.
+ */
+function considerCandidates<P>(
+  best: CompiledPattern<P> | null,
+  candidates: readonly CompiledPattern<P>[] | undefined,
+  words: readonly string[],
+  i: number,
+): CompiledPattern<P> | null {
+  if (candidates === undefined) return best;
+  for (const c of candidates) {
+    if (best !== null && c.rank > best.rank) break; // lists are in rank order
+    if (i + c.words.length > words.length) continue;
+    let ok = true;
+    for (let k = 1; k < c.words.length && ok; k++) ok = wordMatches(c.words[k]!, words[i + k]!);
+    if (ok) best = c;
+  }
+  return best;
+}
+
+/**
  * Compiles patterns into a scanner. Where several patterns could match at the same word, the most
  * specific (most literal letters) wins and hides the others, so "managing director" is one hit,
  * not also "director"; scanning resumes after the winner's last word. With `fold`, patterns are
@@ -189,21 +210,12 @@ export function compileScanner<P>(
   /** The winning pattern starting at word `i`, and how many words it spans. */
   const bestAt = (words: readonly string[], i: number): CompiledPattern<P> | null => {
     const word = words[i]!;
-    let best: CompiledPattern<P> | null = null;
-    const consider = (candidates: readonly CompiledPattern<P>[] | undefined) => {
-      if (candidates === undefined) return;
-      for (const c of candidates) {
-        if (best !== null && c.rank > best.rank) break; // lists are in rank order
-        if (i + c.words.length > words.length) continue;
-        let ok = true;
-        for (let k = 1; k < c.words.length && ok; k++) ok = wordMatches(c.words[k]!, words[i + k]!);
-        if (ok) best = c;
-      }
-    };
-    consider(exact.get(word));
-    for (const n of prefixLengths) if (n <= word.length) consider(prefix.get(word.slice(0, n)));
-    for (const n of suffixLengths) if (n <= word.length) consider(suffix.get(word.slice(word.length - n)));
-    if (infix.length > 0) consider(infix.filter((c) => wordMatches(c.words[0]!, word)));
+    let best = considerCandidates(null, exact.get(word), words, i);
+    for (const n of prefixLengths) if (n <= word.length) best = considerCandidates(best, prefix.get(word.slice(0, n)), words, i);
+    for (const n of suffixLengths) {
+      if (n <= word.length) best = considerCandidates(best, suffix.get(word.slice(word.length - n)), words, i);
+    }
+    if (infix.length > 0) best = considerCandidates(best, infix.filter((c) => wordMatches(c.words[0]!, word)), words, i);
     return best;
   };
 

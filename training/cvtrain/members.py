@@ -64,7 +64,7 @@ class Member:
                 self.model.fit(x[order], y[order])
         elif self.name == "gbdt":
             self.model = lgb.LGBMClassifier(
-                n_estimators=self.params.get("gbdt_trees", 150), learning_rate=0.1, num_leaves=15,
+                n_estimators=self.params.get("gbdt_trees", 100), learning_rate=0.1, num_leaves=15,
                 min_child_samples=10, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
                 random_state=self.seed, n_jobs=2, verbose=-1,
             )
