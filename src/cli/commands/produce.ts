@@ -14,7 +14,7 @@ const { Partitioners } = kafkajs;
 export function registerProduce(program: Command): void {
   program
     .command('produce')
-    .description('publish the profiles of a file to Kafka (KAFKA_TOPIC), key = profile id: for demos and load tests')
+    .description('publish profiles (a file, or N synthetic ones) to Kafka (KAFKA_TOPIC), key = profile id: for demos and load tests')
     .option('-i, --input <file>', 'a JSON array of profiles (raw format or messages) or NDJSON of messages')
     .option('--synthetic <n>', 'publish N generated profiles instead of a file (ids synthetic-<run>-<i>)', positiveInt)
     .addOption(new Option('-f, --format <format>', 'input format (default: from the file extension)').choices(['json', 'ndjson']))
