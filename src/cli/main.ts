@@ -15,6 +15,7 @@ import { registerAnalytics } from './commands/analytics.ts';
 import { registerBackfill } from './commands/backfill.ts';
 import { registerBackfillWorker } from './commands/backfill-worker.ts';
 import { registerReference } from './commands/reference.ts';
+import { registerServe } from './commands/serve.ts';
 
 const program = new Command('cv-pipeline')
   .description('Scores CV profiles (seniority, department, career features) and stores results and statistics in Postgres')
@@ -32,6 +33,7 @@ registerAnalytics(program);
 registerReference(program);
 registerBackfill(program);
 registerBackfillWorker(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import type { Queue } from 'bullmq';
+import { loadClassifier } from '../../classify/load-classifier.ts';
+import { type Env, brokerList } from '../../config.ts';
+import { survivePoolErrors } from '../../jobs/pool-errors.ts';
+import { redisConnection } from '../../jobs/redis-connection.ts';
+import { stopOnSignal } from '../../jobs/signals.ts';
+import { logger } from '../../logger.ts';
+import { BULL_BOARD_PATH, buildServer } from '../../server/app.ts';
+import type { Credentials } from '../../server/auth.ts';
+import { kafkaCheck, postgresCheck, redisCheck } from '../../server/health.ts';
+import { createMetrics } from '../../server/metrics.ts';
+import { openDashboardQueues } from '../../server/queues.ts';
+import { env, openMigratedDatabase } from '../context.ts';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'run the dashboard: analytics page (/analytics), Bull Board (/admin/queues), /healthz, /readyz, /metrics and POST /classify; basic auth from DASHBOARD_USER/DASHBOARD_PASSWORD',
+    )
+    .option('-p, --port <port>', 'port to listen on (default: DASHBOARD_PORT, 3000; 0 = any free port)', port)
+    .option('--host <host>', 'address to listen on (default: DASHBOARD_HOST, 0.0.0.0; 127.0.0.1 with --dev and no credentials)')
+    .option('--dev', 'development mode: start without credentials (no authentication), listening on 127.0.0.1 only')
+    .action(async (opts: { port?: number; host?: string; dev?: boolean }) => {
+      const config = env();
+      const credentials = dashboardCredentials(config, opts.dev === true);
+      const host = opts.host ?? (credentials === null ? '127.0.0.1' : config.DASHBOARD_HOST);
+      const classifier = await loadClassifier();
+      const database = await openMigratedDatabase(config);
+      survivePoolErrors(database.db, logger.child({ component: 'postgres' }));
+      const redis = config.REDIS_URL ? redisConnection(config.REDIS_URL, 'queue') : null;
+      const queues: Queue[] = redis ? openDashboardQueues(redis, { score: config.QUEUE_NAME, backfill: config.BACKFILL_QUEUE_NAME }) : [];
+      if (!redis) logger.warn('REDIS_URL is not set: Bull Board shows no queues and /metrics no job figures');
+      const metrics = createMetrics({
+        db: database.db,
+        queues,
+        eventConnection: config.REDIS_URL ? () => redisConnection(config.REDIS_URL!, 'worker') : null,
+      });
+      const app = await buildServer({
+        db: database.db,
+        classifier,
+        queues,
+        checks: {
+          postgres: postgresCheck(database.db),
+          redis: redis ? redisCheck(redis) : null,
+          kafka: config.KAFKA_BROKERS ? kafkaCheck(brokerList(config.KAFKA_BROKERS)) : null,
+        },
+        credentials,
+        metrics,
+      });
+      const closeAll = async () => {
+        await app.close();
+        await metrics.close();
+        await Promise.all(queues.map((q) => q.close().catch(() => {})));
+        await redis?.quit().catch(() => {});
+        await database.close();
+      };
+      let address: string;
+      try {
+        address = await app.listen({ port: opts.port ?? config.DASHBOARD_PORT, host });
+      } catch (err) {
+        await closeAll();
+        throw err;
+      }
+      logger.info(
+        { url: `${address}/analytics`, queues: `${address}${BULL_BOARD_PATH}`, auth: credentials ? 'basic' : 'none (dev mode)', modelVersion: classifier.modelVersion },
+        'dashboard listening',
+      );
+      await stopOnSignal(closeAll);
+      logger.info('dashboard stopped');
+    });
+}
+
+/**
+ * Both variables, or (only in dev mode) neither. Refusing to start is the point: a dashboard that
+ * can retry and delete jobs must never come up open by accident.
+ */
+export function dashboardCredentials(config: Env, dev: boolean): Credentials | null {
+  const { DASHBOARD_USER: user, DASHBOARD_PASSWORD: password } = config;
+  if (user && password) return { user, password };
+  if (user || password) throw new Error('set both DASHBOARD_USER and DASHBOARD_PASSWORD, or neither (with --dev)');
+  if (!dev) {
+    throw new Error('`serve` needs DASHBOARD_USER and DASHBOARD_PASSWORD (basic auth); for a local dashboard without authentication run `cv-pipeline serve --dev`');
+  }
+  logger.warn('development mode: the dashboard asks for no credentials and listens on 127.0.0.1 unless --host says otherwise');
+  return null;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
+  return n;
+}

@@ -1,0 +1,53 @@
+/**
+ * POST /classify: seniority and department of a batch of titles, by the same scoring core as every
+ * other entry point. The body is validated with zod; every rejection is a 400 naming the field.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { TitleClassifier } from '../domain/prediction.ts';
+import { PositionSchema, describeIssues } from '../domain/profile.ts';
+import { prepareTitle } from '../text/prepare.ts';
+import type { Metrics } from './metrics.ts';
+
+/** Titles per request: one classifier batch, scored in well under a second. */
+export const MAX_CLASSIFY_TITLES = 1000;
+/** Bytes per request body: 1000 titles of the longest allowed length with organizations, plus JSON. */
+export const CLASSIFY_BODY_LIMIT = 1024 * 1024;
+
+// The same rules as a position's title and organization in a profile message.
+const title = PositionSchema.shape.position;
+const organization = PositionSchema.shape.organization;
+
+export const ClassifyRequestSchema = z.strictObject({
+  titles: z
+    .array(z.union([title, z.strictObject({ title, organization })]))
+    .min(1, { message: 'has no titles' })
+    .max(MAX_CLASSIFY_TITLES, { message: `has more than ${MAX_CLASSIFY_TITLES} titles` }),
+});
+export type ClassifyRequest = z.infer<typeof ClassifyRequestSchema>;
+
+export function registerClassifyRoute(app: FastifyInstance, classifier: TitleClassifier, metrics: Metrics): void {
+  app.post('/classify', { bodyLimit: CLASSIFY_BODY_LIMIT }, async (request, reply) => {
+    const parsed = ClassifyRequestSchema.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
+    const items = parsed.data.titles.map((t) => (typeof t === 'string' ? { title: t, organization: null } : { title: t.title, organization: t.organization ?? null }));
+    const t0 = performance.now();
+    const prepared = items.map((t) => prepareTitle(t.title, t.organization));
+    const predictions = await classifier.classify(prepared);
+    metrics.observeClassify(predictions, (performance.now() - t0) / 1000);
+    return {
+      modelVersion: classifier.modelVersion,
+      results: items.map((item, i) => {
+        const p = predictions[i]!;
+        return {
+          title: item.title,
+          organization: item.organization,
+          standardizedTitle: prepared[i]!.standardized,
+          language: prepared[i]!.language,
+          seniority: { label: p.seniority.label, confidence: p.seniority.confidence, source: p.seniority.source, why: p.seniority.why },
+          department: { label: p.department.label, confidence: p.department.confidence, source: p.department.source, why: p.department.why },
+        };
+      }),
+    };
+  });
+}

@@ -1,0 +1,182 @@
+/**
+ * Prometheus metrics of the dashboard process (`/metrics`), in a registry of its own.
+ *
+ * - Queue state is read from Redis at scrape time (jobs per queue and state); job durations are
+ *   observed from BullMQ's queue events as jobs finish, so every worker's jobs are counted
+ *   wherever the worker runs.
+ * - Scoring volumes (positions scored, fallback rate, class counts, drift) are read from the
+ *   statistics tables, cached for a few seconds so frequent scrapes cost the database nothing.
+ * - /classify requests of this process are counted directly.
+ */
+import { type Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { sql } from 'drizzle-orm';
+import type { PositionPrediction } from '../domain/prediction.ts';
+import { TASKS } from '../domain/labels.ts';
+import { logger } from '../logger.ts';
+import { type Db, queryRows } from '../store/db.ts';
+
+const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'paused', 'prioritized', 'waiting-children'] as const;
+const DB_CACHE_MS = 5000;
+
+interface DbSnapshot {
+  models: { model_version: string; positions: number; profiles: number; seniority_fallback_rate: number; department_fallback_rate: number }[];
+  classes: { model_version: string; task: string; label: string; n: number }[];
+  drift: { model_version: string; task: string; psi: number; js: number }[];
+}
+
+export interface Metrics {
+  registry: Registry;
+  observeClassify(predictions: readonly PositionPrediction[], seconds: number): void;
+  observeHttp(route: string, method: string, status: number, seconds: number): void;
+  /** Stops watching queue events. */
+  close(): Promise<void>;
+}
+
+export interface MetricsOptions {
+  db: Db;
+  queues: readonly Queue[];
+  /** Creates a Redis connection for BullMQ's queue events (blocking reads need their own); null: no job durations. */
+  eventConnection: (() => Redis) | null;
+}
+
+export function createMetrics(options: MetricsOptions): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'cv_pipeline_process_' });
+
+  new Gauge({
+    name: 'cv_pipeline_queue_jobs',
+    help: 'Jobs in each BullMQ queue by state',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const queue of options.queues) {
+        try {
+          const counts = await queue.getJobCounts(...JOB_STATES);
+          for (const state of JOB_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+        } catch (err) {
+          logger.debug({ queue: queue.name, err: (err as Error).message }, 'metrics: queue counts unavailable');
+        }
+      }
+    },
+  });
+  const jobDuration = new Histogram({
+    name: 'cv_pipeline_job_duration_seconds',
+    help: 'Processing time of finished BullMQ jobs (processed to finished), by queue and outcome',
+    labelNames: ['queue', 'status'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 7200],
+    registers: [registry],
+  });
+
+  let snapshot: { at: number; value: Promise<DbSnapshot> } | null = null;
+  const readSnapshot = (): Promise<DbSnapshot> => {
+    if (!snapshot || Date.now() - snapshot.at > DB_CACHE_MS) {
+      snapshot = { at: Date.now(), value: readDbSnapshot(options.db) };
+      snapshot.value.catch(() => {
+        snapshot = null;
+      });
+    }
+    return snapshot.value;
+  };
+  const fromDb = (name: string, help: string, labelNames: string[], fill: (g: Gauge, s: DbSnapshot) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        try {
+          fill(this, await readSnapshot());
+        } catch (err) {
+          logger.debug({ metric: name, err: (err as Error).message }, 'metrics: database unavailable');
+        }
+      },
+    });
+  fromDb('cv_pipeline_positions_scored', 'Positions with a prediction, per model version (statistics tables)', ['model_version'], (g, s) => {
+    for (const m of s.models) g.set({ model_version: m.model_version }, m.positions);
+  });
+  fromDb('cv_pipeline_profiles_scored', 'Profiles with a prediction, per model version', ['model_version'], (g, s) => {
+    for (const m of s.models) g.set({ model_version: m.model_version }, m.profiles);
+  });
+  fromDb('cv_pipeline_fallback_rate', 'Share of positions the keyword fallback decided, per model version and task', ['model_version', 'task'], (g, s) => {
+    for (const m of s.models) {
+      g.set({ model_version: m.model_version, task: 'seniority' }, m.seniority_fallback_rate);
+      g.set({ model_version: m.model_version, task: 'department' }, m.department_fallback_rate);
+    }
+  });
+  fromDb('cv_pipeline_class_positions', 'Positions per predicted class, per model version and task', ['model_version', 'task', 'label'], (g, s) => {
+    for (const c of s.classes) g.set({ model_version: c.model_version, task: c.task, label: c.label }, c.n);
+  });
+  fromDb('cv_pipeline_drift_psi', 'Population stability index of the predicted classes against the training distribution', ['model_version', 'task'], (g, s) => {
+    for (const d of s.drift) g.set({ model_version: d.model_version, task: d.task }, d.psi);
+  });
+
+  const classified = new Counter({
+    name: 'cv_pipeline_classify_titles_total',
+    help: 'Titles classified by POST /classify, by task, class and deciding source',
+    labelNames: ['task', 'label', 'source'],
+    registers: [registry],
+  });
+  const classifyDuration = new Histogram({
+    name: 'cv_pipeline_classify_batch_seconds',
+    help: 'Scoring time of one POST /classify batch',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const http = new Histogram({
+    name: 'cv_pipeline_http_request_duration_seconds',
+    help: 'HTTP requests of the dashboard server',
+    labelNames: ['route', 'method', 'status'],
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+
+  const watchers = options.eventConnection ? options.queues.map((q) => watchJobDurations(q, options.eventConnection!(), jobDuration)) : [];
+
+  return {
+    registry,
+    observeClassify(predictions, seconds) {
+      classifyDuration.observe(seconds);
+      for (const p of predictions) for (const task of TASKS) classified.inc({ task, label: p[task].label, source: p[task].source });
+    },
+    observeHttp(route, method, status, seconds) {
+      http.observe({ route, method, status: String(status) }, seconds);
+    },
+    async close() {
+      await Promise.all(watchers.map((w) => w.close()));
+    },
+  };
+}
+
+/** Observes each finished job's processing time; the job is read back for its timestamps. */
+function watchJobDurations(queue: Queue, connection: Redis, histogram: Histogram): { close(): Promise<void> } {
+  const events = new QueueEvents(queue.name, { connection });
+  const observe = async (jobId: string, status: 'completed' | 'failed') => {
+    const job = await queue.getJob(jobId);
+    if (job?.processedOn && job.finishedOn) histogram.observe({ queue: queue.name, status }, (job.finishedOn - job.processedOn) / 1000);
+  };
+  const log = (err: unknown) => logger.debug({ queue: queue.name, err: (err as Error).message }, 'metrics: job duration unavailable');
+  events.on('completed', ({ jobId }) => void observe(jobId, 'completed').catch(log));
+  events.on('failed', ({ jobId }) => void observe(jobId, 'failed').catch(log));
+  events.on('error', (err) => logger.warn({ queue: queue.name, err: err.message }, 'metrics: queue events error'));
+  return {
+    async close() {
+      await events.close();
+      await connection.quit().catch(() => {});
+    },
+  };
+}
+
+async function readDbSnapshot(db: Db): Promise<DbSnapshot> {
+  return {
+    models: await queryRows(
+      db,
+      sql`select model_version, positions, profiles, seniority_fallback_rate, department_fallback_rate from model_stats`,
+    ),
+    classes: await queryRows(db, sql`select model_version, task, label, n from distribution_stats where scope = 'overall'`),
+    drift: await queryRows(db, sql`select model_version, task, psi, js from drift_stats where scope = 'overall'`),
+  };
+}
