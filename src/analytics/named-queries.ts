@@ -7,7 +7,7 @@
  * under the role proves the grants an analyst gets are enough for every shipped query.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../store/db.ts';
 import { SQL_DIR, bindParameters, parameterNames, splitStatements } from './sql-file.ts';
 
@@ -62,6 +62,14 @@ export interface QueryParameters {
 
 export async function runNamedQuery(db: Db, query: NamedQuery, params: QueryParameters = {}): Promise<QueryResult> {
   const bound = bindParameters(query.statement, { model_version: params.modelVersion ?? null });
+  return runReadOnly(db, bound).catch((err: Error) => {
+    // drizzle wraps the database's error in "Failed query: <the whole SQL>"; the reason is the cause.
+    const reason = err.cause instanceof Error ? err.cause.message : err.message;
+    throw new Error(`analytics query ${query.name} failed: ${reason}`, { cause: err });
+  });
+}
+
+async function runReadOnly(db: Db, bound: SQL): Promise<QueryResult> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`set transaction read only`);
     await tx.execute(sql`
