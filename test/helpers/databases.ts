@@ -9,8 +9,8 @@ import { type Database, openDatabase } from '../../src/store/db.ts';
 
 export interface TestDatabaseKind {
   name: 'pglite' | 'postgres';
-  /** Opens a fresh, migrated database; `dispose` closes and drops it. */
-  open(): Promise<{ database: Database; dispose(): Promise<void> }>;
+  /** Opens a fresh, migrated database; `dispose` closes and drops it. `url`: the server database's URL (postgres only). */
+  open(): Promise<{ database: Database; url?: string; dispose(): Promise<void> }>;
 }
 
 const serverUrl = process.env.TEST_DATABASE_URL;
@@ -42,6 +42,7 @@ const postgres: TestDatabaseKind = {
     await database.migrate();
     return {
       database,
+      url: url.toString(),
       async dispose() {
         await database.close();
         const c = new pg.Client({ connectionString: admin.toString() });
