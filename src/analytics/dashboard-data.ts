@@ -67,6 +67,16 @@ export interface PromotionRow {
   promotedProfileShare: number;
 }
 
+/** A position the keyword fallback decided: what the model was unsure about. */
+export interface UnsurePosition {
+  title: string;
+  organization: string | null;
+  seniority: string;
+  seniorityConfidence: number;
+  department: string;
+  departmentConfidence: number;
+}
+
 export interface DashboardData {
   versions: VersionSummary[];
   /** null when nothing is scored yet (or the version is unknown). */
@@ -79,11 +89,13 @@ export interface DashboardData {
   tenure: TenureRow[];
   transitions: TransitionRow[];
   promotion: PromotionRow | null;
+  unsure: UnsurePosition[];
   backfillRuns: BackfillRun[];
 }
 
 const ORGANIZATIONS_SHOWN = 15;
 const TRANSITIONS_SHOWN = 12;
+const UNSURE_SHOWN = 10;
 
 export async function readDashboard(db: Db, requestedVersion: string | null): Promise<DashboardData> {
   const versions = (
@@ -104,6 +116,7 @@ export async function readDashboard(db: Db, requestedVersion: string | null): Pr
     tenure: [],
     transitions: [],
     promotion: null,
+    unsure: [],
     backfillRuns: await listRuns(db, 10),
   };
   if (version === null) return empty;
@@ -132,7 +145,27 @@ export async function readDashboard(db: Db, requestedVersion: string | null): Pr
       )
     ).map((r) => ({ from: r.from_department, to: r.to_department, moves: r.moves, share: r.share })),
     promotion: await readPromotion(db, version),
+    unsure: await readUnsure(db, version),
   };
+}
+
+async function readUnsure(db: Db, version: string): Promise<UnsurePosition[]> {
+  const rows = await queryRows<{ title: string; organization: string | null; seniority: string; seniority_confidence: number; department: string; department_confidence: number }>(
+    db,
+    sql`select po.title, po.organization, pr.seniority, pr.seniority_confidence, pr.department, pr.department_confidence
+        from predictions pr join positions po using (profile_id, position_index)
+        where pr.model_version = ${version} and (pr.seniority_source = 'fallback' or pr.department_source = 'fallback')
+        order by least(pr.seniority_confidence, pr.department_confidence), po.title, pr.profile_id, pr.position_index
+        limit ${UNSURE_SHOWN}`,
+  );
+  return rows.map((r) => ({
+    title: r.title,
+    organization: r.organization,
+    seniority: r.seniority,
+    seniorityConfidence: r.seniority_confidence,
+    department: r.department,
+    departmentConfidence: r.department_confidence,
+  }));
 }
 
 async function readReference(db: Db, version: string): Promise<DashboardData['reference']> {

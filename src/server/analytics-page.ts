@@ -26,7 +26,7 @@ section.wide { grid-column: 1 / -1; }
 
 export function renderAnalyticsPage(data: DashboardData): string {
   const s = data.stats;
-  const body = s === null ? noData(data) : html`${overview(data)}${distributions(data)}${drift(data)}${fallback(data)}${confidence(data)}${organizations(data)}${careers(data)}${backfills(data)}`;
+  const body = s === null ? noData(data) : html`${overview(data)}${distributions(data)}${drift(data)}${fallback(data)}${confidence(data)}${organizations(data)}${careers(data)}${unsure(data)}${backfills(data)}`;
   return `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><title>cv-pipeline analytics</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>${STYLE}</style></head>
 <body><header><h1>cv-pipeline analytics</h1>
@@ -128,6 +128,16 @@ ${data.tenure.map((t) => html`<tr><td>${t.seniority}</td><td>${formatCount(t.n)}
 ${data.transitions.length > 0 ? html`<h2>Most frequent department moves</h2><table><tr><th>from</th><th class="text">to</th><th>moves</th><th>share of moves out</th></tr>
 ${data.transitions.map((t) => html`<tr><td>${t.from}</td><td class="text">${t.to}</td><td>${formatCount(t.moves)}</td><td>${formatPercent(t.share)}</td></tr>`)}</table>` : ''}
 </section>`;
+}
+
+function unsure(data: DashboardData): SafeHtml {
+  if (data.unsure.length === 0) return html``;
+  return html`<section id="unsure" class="wide"><h2>Least confident positions (the keyword fallback decided)</h2><table>
+<tr><th>title</th><th class="text">organization</th><th class="text">seniority</th><th>confidence</th><th class="text">department</th><th>confidence</th></tr>
+${data.unsure.map(
+  (u) => html`<tr class="unsure"><td class="title">${u.title}</td><td class="text organization-name">${u.organization ?? ''}</td>
+<td class="text">${u.seniority}</td><td>${formatDecimal(u.seniorityConfidence, 2)}</td><td class="text">${u.department}</td><td>${formatDecimal(u.departmentConfidence, 2)}</td></tr>`,
+)}</table></section>`;
 }
 
 function backfills(data: DashboardData): SafeHtml {

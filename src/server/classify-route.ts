@@ -28,6 +28,10 @@ export type ClassifyRequest = z.infer<typeof ClassifyRequestSchema>;
 
 export function registerClassifyRoute(app: FastifyInstance, classifier: TitleClassifier, metrics: Metrics): void {
   app.post('/classify', { bodyLimit: CLASSIFY_BODY_LIMIT }, async (request, reply) => {
+    // Fastify would hand a text/plain body over as a string; say what is expected instead.
+    if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+      return reply.code(415).send({ error: 'POST /classify takes a JSON body (content-type: application/json): {"titles": ["…", …]}' });
+    }
     const parsed = ClassifyRequestSchema.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
     const items = parsed.data.titles.map((t) => (typeof t === 'string' ? { title: t, organization: null } : { title: t.title, organization: t.organization ?? null }));
