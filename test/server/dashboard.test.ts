@@ -162,10 +162,8 @@ describe('cv-pipeline serve', () => {
   const run = promisify(execFile);
   const root = new URL('../../', import.meta.url).pathname;
   const serve = async (env: Record<string, string>) => {
-    const base = { ...process.env, LOG_LEVEL: 'warn', ...env };
-    delete base.DASHBOARD_USER;
-    delete base.DASHBOARD_PASSWORD;
-    Object.assign(base, env);
+    const { DASHBOARD_USER: _user, DASHBOARD_PASSWORD: _password, ...inherited } = process.env;
+    const base = { ...inherited, LOG_LEVEL: 'warn', ...env };
     return run('node', ['bin/cv-pipeline.js', 'serve', '--port', '0'], { cwd: root, env: base, timeout: 30_000 }).then(
       () => ({ code: 0, stderr: '' }),
       (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
