@@ -13,7 +13,7 @@ import { describeIssues } from '../domain/profile.ts';
 import { logger } from '../logger.ts';
 import { currentMonth } from '../pipeline/score.ts';
 import type { Db } from '../store/db.ts';
-import { type BackfillResult, runBackfill } from './backfill.ts';
+import { type BackfillResult, type BatchScorer, runBackfill } from './backfill.ts';
 import { type BackfillJobData, BackfillJobDataSchema, type BackfillJobProgress } from './backfill-job.ts';
 
 export interface BackfillWorkerOptions {
@@ -25,6 +25,8 @@ export interface BackfillWorkerOptions {
   batchSize: number;
   /** Job lock lifetime; BullMQ renews it while the job runs. */
   lockMs?: number;
+  /** Scoring threads (null: score on the worker's own thread). */
+  scorer?: BatchScorer | null;
 }
 
 export async function startBackfillWorker(options: BackfillWorkerOptions): Promise<Worker<BackfillJobData, BackfillResult>> {
@@ -43,6 +45,7 @@ export async function startBackfillWorker(options: BackfillWorkerOptions): Promi
         asOf: currentMonth(),
         // The nightly run also refreshes every other version: "refreshed nightly" covers them all.
         refreshAllVersions: data.trigger === 'schedule',
+        scorer: options.scorer ?? null,
         onProgress: async (p) => {
           const progress: BackfillJobProgress = {
             percent: p.rowsTotal === 0 ? 100 : Math.round((1000 * p.rowsScored) / p.rowsTotal) / 10,

@@ -10,11 +10,14 @@
  * - Old predictions stay: the new model's rows are added beside them, for comparison
  *   (analytics_model_agreement).
  *
- * Throughput: the next batch is read and scored while the previous batch's transaction is being
- * written, so the CPU-bound scorer and the database work at the same time.
+ * Throughput: the next batches are read and scored while the previous batch's transaction is being
+ * written, so the CPU-bound scorer and the database work at the same time; with a BatchScorer
+ * (ScoringPool) the scoring itself spreads over several threads.
  */
+import { sql } from 'drizzle-orm';
 import { classifierManifest, fillReferenceFromManifest } from '../analytics/reference-distribution.ts';
-import type { TitleClassifier } from '../domain/prediction.ts';
+import type { ScoredProfile, TitleClassifier } from '../domain/prediction.ts';
+import type { ProfileMessage } from '../domain/profile.ts';
 import { logger } from '../logger.ts';
 import { scoreProfiles } from '../pipeline/score.ts';
 import {
@@ -31,7 +34,6 @@ import {
 import type { Db } from '../store/db.ts';
 import { queryRows } from '../store/db.ts';
 import { registerModelVersion } from '../store/write-results.ts';
-import { sql } from 'drizzle-orm';
 import { refreshStatsSerialized } from './stats-refresher.ts';
 
 export interface BackfillOptions {
@@ -49,6 +51,8 @@ export interface BackfillOptions {
   refreshAllVersions?: boolean;
   /** Called after each committed batch and once at the start (resumed runs start above zero). */
   onProgress?: (progress: BackfillProgress) => void | Promise<void>;
+  /** Scores on worker threads instead of this one (it must serve the classifier's model version). */
+  scorer?: BatchScorer | null;
 }
 
 export interface BackfillProgress {
@@ -84,6 +88,9 @@ export async function runBackfill(db: Db, classifier: TitleClassifier, options: 
     sourceModelVersion: options.sourceModelVersion ?? null,
     since: options.since ?? null,
   };
+  if (options.scorer && options.scorer.modelVersion !== classifier.modelVersion) {
+    throw new Error(`the scoring threads serve ${options.scorer.modelVersion}, not ${classifier.modelVersion}`);
+  }
   if (filter.sourceModelVersion === filter.targetModelVersion) {
     throw new Error(`--model ${filter.sourceModelVersion} is the shipped model itself: name an older version to re-score from`);
   }
@@ -126,9 +133,17 @@ export async function runBackfill(db: Db, classifier: TitleClassifier, options: 
   };
 }
 
+/** Scores batches somewhere (worker threads); `size` batches may be in flight at once. */
+export interface BatchScorer {
+  readonly modelVersion: string;
+  readonly size: number;
+  score(profiles: ProfileMessage[], asOf: string): Promise<ScoredProfile[]>;
+}
+
 /**
- * The batch loop, pipelined: batch k+1 is read and scored while batch k commits. Commits stay
- * strictly in order (each checks the cursor the previous one left).
+ * The batch loop, pipelined: reading and scoring run ahead of the commits (up to `depth` batches
+ * scored or being scored), while commits stay strictly in order, each checking the cursor the
+ * previous one left.
  */
 async function scoreAllBatches(
   db: Db,
@@ -138,31 +153,48 @@ async function scoreAllBatches(
   options: BackfillOptions,
   progress: BackfillProgress,
 ): Promise<number> {
+  const score = options.scorer
+    ? (profiles: ProfileMessage[]) => options.scorer!.score(profiles, options.asOf)
+    : (profiles: ProfileMessage[]) => scoreProfiles(profiles, classifier, options.asOf);
+  const depth = options.scorer ? options.scorer.size + 1 : 1;
   let readCursor: BackfillCursor = run.cursor;
   let committedCursor: BackfillCursor = run.cursor;
-  let inFlight: Promise<void> | null = null;
+  let exhausted = false;
+  const ahead: Promise<ScoredProfile[]>[] = [];
+  const readAhead = async () => {
+    while (!exhausted && ahead.length < depth) {
+      const profiles = await readPendingBatch(db, filter, readCursor, options.batchSize);
+      if (profiles.length === 0) {
+        exhausted = true;
+        break;
+      }
+      const last = profiles[profiles.length - 1]!;
+      readCursor = { profileId: last.profileId, positionIndex: last.positions.length - 1 };
+      const scored = score(profiles);
+      // Awaited in order below; until then a failure must not count as an unhandled rejection.
+      scored.catch(() => {});
+      ahead.push(scored);
+    }
+  };
+
   let rows = 0;
-  for (;;) {
-    const profiles = await readPendingBatch(db, filter, readCursor, options.batchSize);
-    if (profiles.length === 0) break;
-    const scored = await scoreProfiles(profiles, classifier, options.asOf);
-    const last = profiles[profiles.length - 1]!;
-    readCursor = { profileId: last.profileId, positionIndex: last.positions.length - 1 };
-    await inFlight;
+  let committing: Promise<void> = Promise.resolve();
+  await readAhead();
+  while (ahead.length > 0) {
+    const scored = await ahead.shift()!;
+    await committing;
     const positions = scored.reduce((n, p) => n + p.positions.length, 0);
-    const expected = committedCursor;
-    inFlight = commitBatch(db, run.id, expected, scored).then(async (next) => {
+    committing = commitBatch(db, run.id, committedCursor, scored).then(async (next) => {
       committedCursor = next;
       rows += positions;
       progress.rowsScored += positions;
       progress.profilesScored += scored.length;
       await options.onProgress?.({ ...progress });
     });
-    // A failed commit is awaited (and rethrown) before the next one starts; until then it must not
-    // count as an unhandled rejection.
-    inFlight.catch(() => {});
+    committing.catch(() => {});
+    await readAhead();
   }
-  await inFlight;
+  await committing;
   return rows;
 }
 

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { loadClassifier } from '../../classify/load-classifier.ts';
 import { requireEnv } from '../../config.ts';
 import { backfillQueue, scheduleNightlyBackfill } from '../../jobs/backfill-queue.ts';
 import { startBackfillWorker } from '../../jobs/backfill-worker.ts';
+import { ScoringPool, defaultScoringThreads } from '../../jobs/scoring-pool.ts';
 import { survivePoolErrors } from '../../jobs/pool-errors.ts';
 import { redisConnection } from '../../jobs/redis-connection.ts';
 import { stopOnSignal } from '../../jobs/signals.ts';
@@ -16,11 +18,21 @@ export function registerBackfillWorker(program: Command): void {
       'schedule the nightly backfill (BACKFILL_CRON in BACKFILL_TZ, default 02:00 UTC) and run backfill jobs from the queue (REDIS_URL, BACKFILL_QUEUE_NAME) against DATABASE_URL; runs until SIGTERM/SIGINT',
     )
     .option('--no-schedule', 'only run jobs; leave the job scheduler as it is')
-    .action(async (opts: { schedule: boolean }) => {
+    .option('--threads <n>', `scoring threads besides the main one (default: cores - 1 = ${defaultScoringThreads()})`, (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer >= 0');
+      return n;
+    })
+    .action(async (opts: { schedule: boolean; threads?: number }) => {
       const config = env();
       const { REDIS_URL } = requireEnv(config, 'backfill-worker', ['REDIS_URL', 'DATABASE_URL']);
       const classifier = await loadClassifier();
-      const database = await openMigratedDatabase(config);
+      const threads = opts.threads ?? defaultScoringThreads();
+      const pool = threads > 0 ? await ScoringPool.start(threads) : null;
+      const database = await openMigratedDatabase(config).catch(async (err: unknown) => {
+        await pool?.close();
+        throw err;
+      });
       survivePoolErrors(database.db, logger.child({ component: 'postgres' }));
       const queueRedis = redisConnection(REDIS_URL, 'queue');
       const workerRedis = redisConnection(REDIS_URL, 'worker');
@@ -29,6 +41,7 @@ export function registerBackfillWorker(program: Command): void {
         await queue.close().catch(() => {});
         await queueRedis.quit().catch(() => {});
         await workerRedis.quit().catch(() => {});
+        await pool?.close();
         await database.close();
       };
       try {
@@ -39,6 +52,7 @@ export function registerBackfillWorker(program: Command): void {
           db: database.db,
           classifier,
           batchSize: config.BACKFILL_BATCH_SIZE,
+          scorer: pool,
         });
         logger.info(
           { queue: config.BACKFILL_QUEUE_NAME, cron: opts.schedule ? config.BACKFILL_CRON : null, tz: config.BACKFILL_TZ, modelVersion: classifier.modelVersion },

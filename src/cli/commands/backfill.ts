@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { loadClassifier } from '../../classify/load-classifier.ts';
 import { type BackfillProgress, runBackfill } from '../../jobs/backfill.ts';
+import { ScoringPool, defaultScoringThreads } from '../../jobs/scoring-pool.ts';
 import { currentMonth } from '../../pipeline/score.ts';
 import { env, printJson, withDatabase } from '../context.ts';
 import { positiveInt } from './run.ts';
@@ -17,11 +18,14 @@ export function registerBackfill(program: Command): void {
     .option('-m, --model <version>', 'only positions scored by this older model version (default: any other version)')
     .option('-b, --batch-size <n>', 'profiles per transaction (default: BACKFILL_BATCH_SIZE, 1000)', positiveInt)
     .option('--as-of <YYYY-MM>', 'month treated as "now" for ongoing positions (default: this month)')
+    .option('--threads <n>', `scoring threads besides this one (default: cores - 1 = ${defaultScoringThreads()}; 0 scores on the main thread)`, nonNegativeInt)
     .option('--json', 'print the result as one JSON object')
     .option('--no-progress', 'never show a progress bar')
-    .action(async (opts: { since?: Date; model?: string; batchSize?: number; asOf?: string; json?: boolean; progress: boolean }) => {
+    .action(async (opts: { since?: Date; model?: string; batchSize?: number; asOf?: string; threads?: number; json?: boolean; progress: boolean }) => {
       const config = env();
       const classifier = await loadClassifier();
+      const threads = opts.threads ?? defaultScoringThreads();
+      const pool = threads > 0 ? await ScoringPool.start(threads) : null;
       const bar = opts.progress && !opts.json && process.stderr.isTTY ? progressBar() : null;
       const result = await withDatabase(({ db }) =>
         runBackfill(db, classifier, {
@@ -31,8 +35,12 @@ export function registerBackfill(program: Command): void {
           trigger: 'cli',
           asOf: opts.asOf ?? currentMonth(),
           onProgress: (p) => bar?.update(p),
+          scorer: pool,
         }),
-      ).finally(() => bar?.stop());
+      ).finally(async () => {
+        bar?.stop();
+        await pool?.close();
+      });
       if (opts.json) printJson(result);
       else {
         process.stdout.write(
@@ -58,6 +66,12 @@ function progressBar(): { update(p: BackfillProgress): void; stop(): void } {
     },
     stop: () => started && bar.stop(),
   };
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer >= 0');
+  return n;
 }
 
 function parseSince(value: string): Date {
