@@ -1,5 +1,5 @@
 /**
- * Backfill throughput: npm run --silent bench:backfill -- [--json] [--positions 200000] [--batch 1000] [--threads N] [--classifier shipped|keywords]
+ * Backfill throughput: npm run --silent bench:backfill -- [--json] [--positions 200000] [--batch 1000] [--threads N (default: one per core)] [--classifier shipped|keywords]
  *
  * Seeds a fresh database with N positions (the synthetic examples, repeated under new profile ids)
  * that an "older model" scored, then runs the real backfill (`runBackfill`, as the CLI and the

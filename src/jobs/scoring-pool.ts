@@ -31,11 +31,12 @@ interface Thread {
 const ENTRY = new URL('./scoring-thread.mjs', import.meta.url);
 
 /**
- * One thread per core but one: the main thread keeps a core for reading, serializing and
- * committing batches (and, on a small machine, Postgres shares it). 0 on a single core.
+ * One thread per core. The main thread only reads, serializes and commits, mostly waiting on the
+ * database; measured on 2 cores (bench:backfill, 200,000 positions): 0 threads 4.5k rows/s,
+ * 1 thread 5.5k, 2 threads 6.6k.
  */
 export function defaultScoringThreads(): number {
-  return Math.max(0, availableParallelism() - 1);
+  return availableParallelism();
 }
 
 export class ScoringPool {

@@ -7,7 +7,7 @@
  * profile is counted twice and none is skipped. Writes are upserts on the natural keys, so even a
  * batch that is scored twice stores every row once.
  */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Position } from '../domain/profile.ts';
 import type { ProfileMessage } from '../domain/profile.ts';
 import type { ScoredProfile } from '../domain/prediction.ts';
@@ -85,22 +85,21 @@ function toRun(row: RunRow): BackfillRun {
 /** `since` as a bound parameter (timestamptz), null-safe. */
 const sinceParam = (since: Date | null) => sql`${since === null ? null : since.toISOString()}::timestamptz`;
 
-/** Profiles an older model scored, some of whose positions the target has not scored yet. */
-function pendingProfiles(filter: BackfillFilter) {
-  return sql`
-    from profiles pf
-    where (${sinceParam(filter.since)} is null or pf.updated_at >= ${sinceParam(filter.since)})
-      and exists (
-        select 1 from positions po
-        join predictions old on old.profile_id = po.profile_id and old.position_index = po.position_index
-        where po.profile_id = pf.profile_id
-          and old.model_version <> ${filter.targetModelVersion}
-          and (${filter.sourceModelVersion}::text is null or old.model_version = ${filter.sourceModelVersion}::text)
-          and not exists (
-            select 1 from predictions t
-            where t.profile_id = po.profile_id and t.position_index = po.position_index
-              and t.model_version = ${filter.targetModelVersion}))`;
+/** True for a profile an older model scored, some of whose positions the target has not scored yet. */
+function isPending(filter: BackfillFilter, profileId: SQL) {
+  return sql`exists (
+    select 1 from positions po
+    join predictions old on old.profile_id = po.profile_id and old.position_index = po.position_index
+    where po.profile_id = ${profileId}
+      and old.model_version <> ${filter.targetModelVersion}
+      and (${filter.sourceModelVersion}::text is null or old.model_version = ${filter.sourceModelVersion}::text)
+      and not exists (
+        select 1 from predictions t
+        where t.profile_id = po.profile_id and t.position_index = po.position_index
+          and t.model_version = ${filter.targetModelVersion}))`;
 }
+
+const sinceMatches = (filter: BackfillFilter) => sql`(${sinceParam(filter.since)} is null or updated_at >= ${sinceParam(filter.since)})`;
 
 /** An unfinished run (running or failed) with exactly these filters: the one a new start resumes. */
 export async function findResumableRun(db: Db, filter: BackfillFilter): Promise<BackfillRun | null> {
@@ -120,7 +119,8 @@ export async function createRun(db: Db, filter: BackfillFilter, trigger: string)
     insert into backfill_runs (target_model_version, source_model_version, since, trigger, cursor, rows_total)
     select ${filter.targetModelVersion}, ${filter.sourceModelVersion}::text, ${sinceParam(filter.since)}, ${trigger},
            ${JSON.stringify(START_CURSOR)}::jsonb,
-           (select count(*)::int from positions where profile_id in (select pf.profile_id ${pendingProfiles(filter)}))
+           (select count(*)::int from positions where profile_id in (
+              select pf.profile_id from profiles pf where ${sinceMatches(filter)} and ${isPending(filter, sql`pf.profile_id`)}))
     returning ${RUN_COLUMNS}`);
   return toRun(row!);
 }
@@ -157,16 +157,31 @@ interface PositionRow {
 /**
  * The next `limit` pending profiles after `after` (in profile id order, so the cursor is a plain
  * keyset position), rebuilt as messages for the scoring core from their stored positions.
+ *
+ * In steps on purpose: the next ids by the primary key alone, their predictions' keys by the
+ * primary key again, and the pending test here. Asked as one query, Postgres plans the pending test
+ * as hash joins over every remaining profile (the LIMIT does not reach into them), so each batch
+ * would cost O(table) and a whole backfill O(n²); this way a batch costs O(batch) whatever the
+ * table size or the planner statistics.
  */
 export async function readPendingBatch(db: Db, filter: BackfillFilter, after: BackfillCursor, limit: number): Promise<ProfileMessage[]> {
+  const chosen: string[] = [];
+  let scanFrom = after.profileId;
+  while (chosen.length < limit) {
+    const ids = await queryRows<{ id: string }>(db, sql`
+      select profile_id as id from profiles
+      where profile_id > ${scanFrom} and ${sinceMatches(filter)}
+      order by profile_id limit ${limit}`);
+    if (ids.length === 0) break;
+    const pending = pendingAmong(filter, ids.map((r) => r.id), await predictionKeys(db, ids.map((r) => r.id)));
+    chosen.push(...pending.slice(0, limit - chosen.length));
+    scanFrom = ids[ids.length - 1]!.id;
+  }
+  if (chosen.length === 0) return [];
   const rows = await queryRows<PositionRow>(db, sql`
-    with batch as (
-      select pf.profile_id ${pendingProfiles(filter)} and pf.profile_id > ${after.profileId}
-      order by pf.profile_id limit ${limit}
-    )
-    select po.profile_id, po.position_index, po.title, po.organization, po.linkedin, po.start_date, po.end_date, po.status
-    from positions po join batch using (profile_id)
-    order by po.profile_id, po.position_index`);
+    select profile_id, position_index, title, organization, linkedin, start_date, end_date, status
+    from positions where profile_id = any(${sql.param(chosen)}::text[])
+    order by profile_id, position_index`);
   const profiles: ProfileMessage[] = [];
   for (const row of rows) {
     let current = profiles[profiles.length - 1];
@@ -185,6 +200,33 @@ export async function readPendingBatch(db: Db, filter: BackfillFilter, after: Ba
   }
   // Positions are stored with contiguous indexes from 0, which is what scoring re-derives.
   return profiles;
+}
+
+interface PredictionKey {
+  id: string;
+  idx: number;
+  version: string;
+}
+
+async function predictionKeys(db: Db, ids: readonly string[]): Promise<PredictionKey[]> {
+  return queryRows<PredictionKey>(db, sql`
+    select profile_id as id, position_index as idx, model_version as version
+    from predictions where profile_id = any(${sql.param(ids)}::text[])`);
+}
+
+/** The ids (in the given order) with a position an older model scored and the target has not: the same test as `isPending`. */
+export function pendingAmong(filter: BackfillFilter, ids: readonly string[], keys: readonly PredictionKey[]): string[] {
+  const old = new Set<string>();
+  const done = new Set<string>();
+  for (const k of keys) {
+    // (profile ids never contain control characters: the input contract rejects them)
+    const position = `${k.id}\u0000${k.idx}`;
+    if (k.version === filter.targetModelVersion) done.add(position);
+    else if (filter.sourceModelVersion === null || k.version === filter.sourceModelVersion) old.add(position);
+  }
+  const pending = new Set<string>();
+  for (const position of old) if (!done.has(position)) pending.add(position.slice(0, position.indexOf('\u0000')));
+  return ids.filter((id) => pending.has(id));
 }
 
 export class ConcurrentBackfillError extends Error {}

@@ -18,7 +18,7 @@ export function registerBackfillWorker(program: Command): void {
       'schedule the nightly backfill (BACKFILL_CRON in BACKFILL_TZ, default 02:00 UTC) and run backfill jobs from the queue (REDIS_URL, BACKFILL_QUEUE_NAME) against DATABASE_URL; runs until SIGTERM/SIGINT',
     )
     .option('--no-schedule', 'only run jobs; leave the job scheduler as it is')
-    .option('--threads <n>', `scoring threads besides the main one (default: cores - 1 = ${defaultScoringThreads()})`, (v: string) => {
+    .option('--threads <n>', `scoring threads (default: one per core = ${defaultScoringThreads()}; 0 scores on the main thread)`, (v: string) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer >= 0');
       return n;

@@ -18,7 +18,7 @@ export function registerBackfill(program: Command): void {
     .option('-m, --model <version>', 'only positions scored by this older model version (default: any other version)')
     .option('-b, --batch-size <n>', 'profiles per transaction (default: BACKFILL_BATCH_SIZE, 1000)', positiveInt)
     .option('--as-of <YYYY-MM>', 'month treated as "now" for ongoing positions (default: this month)')
-    .option('--threads <n>', `scoring threads besides this one (default: cores - 1 = ${defaultScoringThreads()}; 0 scores on the main thread)`, nonNegativeInt)
+    .option('--threads <n>', `scoring threads (default: one per core = ${defaultScoringThreads()}; 0 scores on the main thread)`, nonNegativeInt)
     .option('--json', 'print the result as one JSON object')
     .option('--no-progress', 'never show a progress bar')
     .action(async (opts: { since?: Date; model?: string; batchSize?: number; asOf?: string; threads?: number; json?: boolean; progress: boolean }) => {
