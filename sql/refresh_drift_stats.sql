@@ -1,13 +1,15 @@
 -- Drift of one model version's predicted class distribution against its reference (training)
 -- distribution, overall and per ingestion day. Runs after refresh_distribution_stats.sql, in the
 -- same transaction, and reads the shares that file just wrote.
--- :model_version and :drift_threshold are bound by src/analytics/distribution-stats.ts.
+-- :model_version, :drift_threshold and :drift_min_positions are bound by src/analytics/distribution-stats.ts.
 --
 -- PSI  = sum over classes of (p - q) * ln(p / q), with p and q floored at 1e-4 so that a class
 --        absent on one side counts as rare rather than making the sum infinite.
 -- JS   = Jensen-Shannon divergence in bits (0 = identical, 1 = disjoint), needs no floor.
 -- A slice is flagged when its PSI exceeds the threshold (0.2 by default: the usual "significant
--- shift" line). Versions without a reference distribution get no rows.
+-- shift" line) and it holds at least :drift_min_positions positions (100 by default): on a few
+-- dozen positions a class that happens to be absent alone pushes PSI over any threshold, so
+-- flagging small days would only cry wolf. Versions without a reference distribution get no rows.
 
 DELETE FROM drift_stats WHERE model_version = :model_version;
 
@@ -38,5 +40,5 @@ divergence AS (
   GROUP BY task, scope, scope_value, n
 )
 SELECT :model_version, task, scope, scope_value, n, psi, greatest(js, 0), CAST(:drift_threshold AS float8),
-       psi > CAST(:drift_threshold AS float8)
+       psi > CAST(:drift_threshold AS float8) AND n >= CAST(:drift_min_positions AS int)
 FROM divergence;

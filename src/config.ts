@@ -57,6 +57,8 @@ const EnvSchema = z.object({
   // --- analytics, dashboard, backfill (serve / backfill / backfill-worker) ---------------------
   /** Population stability index above which the class distribution counts as drifted. */
   DRIFT_PSI_THRESHOLD: z.coerce.number().positive({ message: 'must be a positive number' }).default(0.2),
+  /** Fewest positions an ingestion day (or the whole) needs before its drift can be flagged. */
+  DRIFT_MIN_POSITIONS: nonNegativeInt.default(100),
   /** Basic-auth credentials of the dashboard; `serve` refuses to start without them unless run with --dev. */
   DASHBOARD_USER: z.string().min(1).optional(),
   DASHBOARD_PASSWORD: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),

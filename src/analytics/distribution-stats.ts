@@ -18,11 +18,18 @@ const REFRESH_STATEMENTS = REFRESH_FILES.flatMap((file) => readStatements(file))
 export interface RefreshOptions {
   /** PSI above which a drift slice is flagged (default: DRIFT_PSI_THRESHOLD, 0.2). */
   driftThreshold?: number;
+  /** Fewest positions a slice needs before it can be flagged (default: DRIFT_MIN_POSITIONS, 100). */
+  driftMinPositions?: number;
 }
 
 /** Recomputes every statistic of `modelVersion` atomically. */
 export async function refreshDistributionStats(db: Db, modelVersion: string, options: RefreshOptions = {}): Promise<void> {
-  const params = { model_version: modelVersion, drift_threshold: options.driftThreshold ?? loadEnv().DRIFT_PSI_THRESHOLD };
+  const env = options.driftThreshold === undefined || options.driftMinPositions === undefined ? loadEnv() : null;
+  const params = {
+    model_version: modelVersion,
+    drift_threshold: options.driftThreshold ?? env!.DRIFT_PSI_THRESHOLD,
+    drift_min_positions: options.driftMinPositions ?? env!.DRIFT_MIN_POSITIONS,
+  };
   await db.transaction(async (tx) => {
     for (const statement of REFRESH_STATEMENTS) await tx.execute(bindParameters(statement, params));
   });

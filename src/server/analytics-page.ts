@@ -15,7 +15,7 @@ header { background: #1f2937; color: #fff; padding: 12px 24px; display: flex; ga
 header a { color: #cbd5e1; }
 main { padding: 16px 24px; display: grid; grid-template-columns: repeat(auto-fill, minmax(640px, 1fr)); gap: 16px; }
 section { background: #fff; border: 1px solid #e5e7eb; border-radius: 6px; padding: 12px 16px; }
-h1 { font-size: 18px; margin: 0; } h2 { font-size: 15px; margin: 0 0 8px; }
+h1 { font-size: 18px; margin: 0; } h2 { font-size: 15px; margin: 0 0 8px; } table + h2 { margin-top: 16px; }
 table { border-collapse: collapse; } td, th { padding: 2px 8px; text-align: right; border-bottom: 1px solid #f0f0f0; }
 td:first-child, th:first-child, .text { text-align: left; }
 section.wide { grid-column: 1 / -1; }

@@ -50,7 +50,7 @@ export function lineChart(options: { id: string; series: readonly Series[]; thre
   const width = 600;
   const height = 220;
   const left = 56;
-  const right = 12;
+  const right = 40;
   const top = 12;
   const bottom = 36;
   const maxY = Math.max(1e-9, options.threshold ?? 0, ...series.flatMap((s) => s.points.map((p) => p.y))) * 1.1;

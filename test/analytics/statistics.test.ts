@@ -32,7 +32,7 @@ describe.each(testDatabaseKinds)('statistics of a hand-built dataset on $name', 
       { seniority: toShares('seniority', SENIORITY_REFERENCE), department: toShares('department', DEPARTMENT_COUNTS) },
       'test',
     );
-    await loadDataset(database.db, { driftThreshold: 0.2 });
+    await loadDataset(database.db, { driftThreshold: 0.2, driftMinPositions: 1 });
   });
   afterAll(async () => dispose());
 
@@ -114,6 +114,15 @@ describe.each(testDatabaseKinds)('statistics of a hand-built dataset on $name', 
     for (const d of drift) expect(d.flagged).toBe(d.psi > 0.2);
   });
 
+  it('flags no slice smaller than the minimum number of positions', async () => {
+    await loadDataset(database.db, { driftThreshold: 0.2, driftMinPositions: 8 });
+    const flagged = await rows<{ task: string; scope_value: string; n: number }>(sql`
+      select task, scope_value, n from drift_stats where model_version = ${DATASET_MODEL} and flagged order by task, scope_value`);
+    // Day 2 (2 positions) and day 1 (7) drift as much as before but are too small to flag.
+    expect(flagged).toEqual([{ task: 'seniority', scope_value: '', n: 9 }]);
+    await loadDataset(database.db, { driftThreshold: 0.2, driftMinPositions: 1 });
+  });
+
   it('aggregates tenure of completed positions per seniority level', async () => {
     expect(
       await rows(sql`select seniority, n, median_months, p25_months, p75_months from tenure_stats where model_version = ${DATASET_MODEL} order by seniority`),
@@ -168,7 +177,7 @@ describe.each(testDatabaseKinds)('statistics of a hand-built dataset on $name', 
         select 't', task, from_label, to_label, '', n, share::text from transition_stats
         order by 1, 2, 3, 4, 5`);
     const before = await snapshot();
-    await loadDataset(database.db, { driftThreshold: 0.2 });
+    await loadDataset(database.db, { driftThreshold: 0.2, driftMinPositions: 1 });
     expect(await snapshot()).toEqual(before);
   });
 });

@@ -76,7 +76,7 @@ export async function setIngestionDays(db: Db): Promise<void> {
 }
 
 /** Scores and stores the dataset, dates the ingestion, and refreshes the statistics. */
-export async function loadDataset(db: Db, options: { driftThreshold?: number } = {}): Promise<void> {
+export async function loadDataset(db: Db, options: { driftThreshold?: number; driftMinPositions?: number } = {}): Promise<void> {
   await registerModelVersion(db, { version: DATASET_MODEL, kind: 'test', manifest: {} });
   await storeScoredProfiles(db, await scoreProfiles(datasetProfiles, datasetClassifier, '2024-06'), 'test');
   await setIngestionDays(db);
