@@ -87,7 +87,7 @@ function drift(data: DashboardData): SafeHtml {
   const flagged = data.driftDaily.filter((d) => d.flagged);
   return html`<section id="drift"><h2>Drift over time (PSI per ingestion day, dashed: threshold)</h2>
 ${lineChart({ id: 'chart-drift', series, threshold, format: (v) => formatDecimal(v, 2) })}
-<p>${flagged.length === 0 ? html`<span class="ok">no day over the threshold</span>` : html`<span class="flag">flagged days: ${flagged.map((d) => `${d.day} (${d.task})`).join(', ')}</span>`}</p></section>`;
+<p>${flagged.length === 0 ? html`<span class="ok">no day flagged (a day needs DRIFT_MIN_POSITIONS positions, default 100, before it can be)</span>` : html`<span class="flag">flagged days: ${flagged.map((d) => `${d.day} (${d.task})`).join(', ')}</span>`}</p></section>`;
 }
 
 function fallback(data: DashboardData): SafeHtml {
