@@ -19,6 +19,16 @@ import { type Db, queryRows } from '../store/db.ts';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'paused', 'prioritized', 'waiting-children'] as const;
 const DB_CACHE_MS = 5000;
+const QUEUE_COUNTS_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  promise.catch(() => {}); // a late failure after the timeout is of no interest
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 interface DbSnapshot {
   models: { model_version: string; positions: number; profiles: number; seniority_fallback_rate: number; department_fallback_rate: number }[];
@@ -52,14 +62,17 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const queue of options.queues) {
-        try {
-          const counts = await queue.getJobCounts(...JOB_STATES);
-          for (const state of JOB_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
-        } catch (err) {
-          logger.debug({ queue: queue.name, err: (err as Error).message }, 'metrics: queue counts unavailable');
-        }
-      }
+      await Promise.all(
+        options.queues.map(async (queue) => {
+          try {
+            // Bounded: with Redis away, ioredis would hold the command (and the scrape) for its retries.
+            const counts = await withTimeout(queue.getJobCounts(...JOB_STATES), QUEUE_COUNTS_TIMEOUT_MS);
+            for (const state of JOB_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+          } catch (err) {
+            logger.debug({ queue: queue.name, err: (err as Error).message }, 'metrics: queue counts unavailable');
+          }
+        }),
+      );
     },
   });
   const jobDuration = new Histogram({
@@ -164,8 +177,10 @@ function watchJobDurations(queue: Queue, connection: Redis, histogram: Histogram
   events.on('error', (err) => logger.warn({ queue: queue.name, err: err.message }, 'metrics: queue events error'));
   return {
     async close() {
-      await events.close();
-      await connection.quit().catch(() => {});
+      // QueueEvents.close() waits for Redis: with Redis away it would never return, and shutdown
+      // must not depend on Redis. Bounded, then the connection is dropped either way.
+      await withTimeout(events.close(), 2000).catch(() => {});
+      connection.disconnect();
     },
   };
 }

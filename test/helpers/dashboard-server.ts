@@ -7,7 +7,7 @@ import { buildServer } from '../../src/server/app.ts';
 import type { Credentials } from '../../src/server/auth.ts';
 import { type Check, kafkaCheck, postgresCheck, redisCheck } from '../../src/server/health.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
-import { openDashboardQueues } from '../../src/server/queues.ts';
+import { closeRedis, openDashboardQueues } from '../../src/server/queues.ts';
 import type { Db } from '../../src/store/db.ts';
 
 export interface TestDashboard {
@@ -24,10 +24,12 @@ export interface TestDashboardOptions {
   queueNames?: { score: string; backfill: string };
   /** Replaces the Kafka check (default: KAFKA_BROKERS when set). */
   kafka?: Check | null;
+  /** Redis of the queues (default: REDIS_URL). */
+  redisUrl?: string;
 }
 
 export async function startTestDashboard(options: TestDashboardOptions): Promise<TestDashboard> {
-  const redisUrl = process.env.REDIS_URL;
+  const redisUrl = options.redisUrl ?? process.env.REDIS_URL;
   const redis: Redis | null = redisUrl && options.queueNames ? redisConnection(redisUrl, 'queue') : null;
   const queues = redis && options.queueNames ? openDashboardQueues(redis, options.queueNames) : [];
   const metrics = createMetrics({ db: options.db, queues, eventConnection: redis ? () => redisConnection(redisUrl!, 'worker') : null });
@@ -52,7 +54,7 @@ export async function startTestDashboard(options: TestDashboardOptions): Promise
       await app.close();
       await metrics.close();
       await Promise.all(queues.map((q) => q.close()));
-      await redis?.quit();
+      if (redis) await closeRedis(redis);
     },
   };
 }

@@ -109,6 +109,29 @@ describe('the dashboard server', () => {
     }
   });
 
+  it('stays up while Redis is unreachable: not ready, but the page and /metrics answer', async () => {
+    const cut = await startTestDashboard({
+      db: database.db,
+      classifier: new KeywordClassifier(),
+      credentials,
+      queueNames,
+      redisUrl: 'redis://127.0.0.1:1',
+      kafka: null,
+    });
+    try {
+      const ready = await fetch(`${cut.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { checks: { redis: { status: string } } }).checks.redis.status).toBe('error');
+      const started = Date.now();
+      const metrics = await (await fetch(`${cut.url}/metrics`)).text();
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(metrics).toContain(`cv_pipeline_positions_scored{model_version="${DATASET_MODEL}"} 9`);
+      expect((await fetch(`${cut.url}/analytics`, { headers: AUTH })).status).toBe(200);
+    } finally {
+      await cut.close();
+    }
+  });
+
   it('classifies a batch of titles with the same core as every entry point', async () => {
     const res = await classify(JSON.stringify({ titles: ['Senior Software Engineer', { title: 'Leiterin Vertrieb', organization: 'ACME GmbH' }] }));
     expect(res.status).toBe(200);

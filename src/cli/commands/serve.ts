@@ -11,7 +11,7 @@ import { BULL_BOARD_PATH, buildServer } from '../../server/app.ts';
 import type { Credentials } from '../../server/auth.ts';
 import { kafkaCheck, postgresCheck, redisCheck } from '../../server/health.ts';
 import { createMetrics } from '../../server/metrics.ts';
-import { openDashboardQueues } from '../../server/queues.ts';
+import { closeRedis, openDashboardQueues } from '../../server/queues.ts';
 import { env, openMigratedDatabase } from '../context.ts';
 
 export function registerServe(program: Command): void {
@@ -54,7 +54,7 @@ export function registerServe(program: Command): void {
         await app.close();
         await metrics.close();
         await Promise.all(queues.map((q) => q.close().catch(() => {})));
-        await redis?.quit().catch(() => {});
+        if (redis) await closeRedis(redis);
         await database.close();
       };
       let address: string;
