@@ -352,6 +352,12 @@ def write_manifest(ds, cfg, args, pools, shipped, evaluation):
             "seed": cfg.seed, "reduced": bool(args.reduced), "params": cfg.params,
             "devWeight": cfg.dev_weight, "pseudoWeight": cfg.pseudo_weight, "pseudoFloor": cfg.pseudo_floor,
             "rows": kinds,
+            # Label counts of the annotated CVs: the in-domain part of the training data, and the
+            # only part whose balance resembles real CVs. Drift statistics compare against it.
+            "classDistribution": {
+                task: {c: int((ds.labels(task)[ds.kind == "cv-dev"] == i).sum()) for i, c in enumerate(CLASSES[task])}
+                for task in TASKS
+            },
         },
         "metrics": summary_metrics(evaluation),
     }

@@ -11,7 +11,8 @@ import { refreshDistributionStats } from '../analytics/distribution-stats.ts';
 import { type ScoringSummary, SummaryAccumulator } from '../analytics/run-summary.ts';
 import { scoreProfiles } from '../pipeline/score.ts';
 import type { Db } from '../store/db.ts';
-import { type DeadLetter, registerModelVersion, storeDeadLetters, storeScoredProfiles } from '../store/write-results.ts';
+import { type DeadLetter, storeDeadLetters, storeScoredProfiles } from '../store/write-results.ts';
+import { registerClassifier } from '../analytics/model-registration.ts';
 import { type InputFormat, readInputFile } from './file-input.ts';
 
 export interface RunOptions {
@@ -38,11 +39,7 @@ export interface RunResult {
 export async function runFile(db: Db, classifier: TitleClassifier, options: RunOptions): Promise<RunResult> {
   const source = `file:${basename(options.input)}`;
   const batchSize = options.batchSize ?? 500;
-  await registerModelVersion(db, {
-    version: classifier.modelVersion,
-    kind: classifier.modelVersion.split('-')[0] ?? 'unknown',
-    manifest: { version: classifier.modelVersion },
-  });
+  await registerClassifier(db, classifier);
 
   const seen = new Set<string>();
   const summary = new SummaryAccumulator();

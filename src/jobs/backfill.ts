@@ -15,7 +15,7 @@
  * (ScoringPool) the scoring itself spreads over several threads.
  */
 import { sql } from 'drizzle-orm';
-import { classifierManifest, fillReferenceFromManifest } from '../analytics/reference-distribution.ts';
+import { registerClassifier } from '../analytics/model-registration.ts';
 import type { ScoredProfile, TitleClassifier } from '../domain/prediction.ts';
 import type { ProfileMessage } from '../domain/profile.ts';
 import { logger } from '../logger.ts';
@@ -33,7 +33,6 @@ import {
 } from '../store/backfill-store.ts';
 import type { Db } from '../store/db.ts';
 import { queryRows } from '../store/db.ts';
-import { registerModelVersion } from '../store/write-results.ts';
 import { refreshStatsSerialized } from './stats-refresher.ts';
 
 export interface BackfillOptions {
@@ -75,13 +74,7 @@ export interface BackfillResult extends BackfillProgress {
 export async function runBackfill(db: Db, classifier: TitleClassifier, options: BackfillOptions): Promise<BackfillResult> {
   const started = performance.now();
   const log = logger.child({ component: 'backfill', targetModelVersion: classifier.modelVersion });
-  const manifest = classifierManifest(classifier);
-  await registerModelVersion(db, {
-    version: classifier.modelVersion,
-    kind: classifier.modelVersion.split('-')[0] ?? 'unknown',
-    manifest: manifest ?? { version: classifier.modelVersion },
-  });
-  await fillReferenceFromManifest(db, classifier.modelVersion, manifest);
+  await registerClassifier(db, classifier);
 
   const filter: BackfillFilter = {
     targetModelVersion: classifier.modelVersion,

@@ -12,7 +12,7 @@ import type { TitleClassifier } from '../domain/prediction.ts';
 import { logger } from '../logger.ts';
 import { currentMonth } from '../pipeline/score.ts';
 import type { Db } from '../store/db.ts';
-import { registerModelVersion } from '../store/write-results.ts';
+import { registerClassifier } from '../analytics/model-registration.ts';
 import type { ScoreJobData } from './score-job.ts';
 import { ThrottledStatsRefresher, refreshStatsSerialized } from './stats-refresher.ts';
 import { type StoredJob, storeScoreJob } from './store-score-job.ts';
@@ -46,11 +46,7 @@ const MAX_STALLED_COUNT = 3;
 export async function startScoreWorker(options: ScoreWorkerOptions): Promise<RunningWorker> {
   const { db, classifier } = options;
   // Predictions reference their model version: register it before the first job can store one.
-  await registerModelVersion(db, {
-    version: classifier.modelVersion,
-    kind: classifier.modelVersion.split('-')[0] ?? 'unknown',
-    manifest: { version: classifier.modelVersion },
-  });
+  await registerClassifier(db, classifier);
   const stats = new ThrottledStatsRefresher((version) => refreshStatsSerialized(db, version), options.statsRefreshIntervalMs);
   const asOf = options.asOf ?? (() => currentMonth());
   const log = logger.child({ component: 'worker', queue: options.queueName });
