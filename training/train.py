@@ -10,6 +10,7 @@ CV in training at all. The shipped model trains on everything allowed.
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import os
@@ -72,20 +73,14 @@ def vocabularies(ds, cfg: Config, dev_groups, use_pseudo: bool) -> dict[str, Voc
     return {m: Vocabulary(grams, NGRAM_PREFIXES[m]) for m in cfg.members if m in NGRAM_PREFIXES}
 
 
-def fit_members(ds, task: str, cfg: Config, dev_groups, use_pseudo=True, context=True) -> dict[str, Member]:
+def fit_members(ds, task: str, cfg: Config, dev_groups, use_pseudo=True) -> dict[str, Member]:
     idx, y, w = training_rows(ds, task, cfg, dev_groups, use_pseudo)
     vocabs = vocabularies(ds, cfg, dev_groups, use_pseudo)
-    members = {}
-    for name in cfg.members:
-        params = dict(cfg.params, context=context)
-        members[name] = Member(name, task, cfg.seed, params).fit(ds, idx, y, w, vocabs.get(name))
-    return members
+    return {name: Member(name, task, cfg.seed, cfg.params).fit(ds, idx, y, w, vocabs.get(name)) for name in cfg.members}
 
 
 def without_context(ds):
     """A copy of the dataset whose context features are missing, to measure what context adds."""
-    import copy
-
     blind = copy.copy(ds)
     blind.dense = ds.dense.copy()
     for j, name in enumerate(DENSE):
@@ -111,15 +106,13 @@ def in_domain(ds, cfg: Config, log) -> dict:
             for name, member in members.items():
                 oof[task][name][folds == k] = member.predict(ds, test_rows)
             if "gbdt" in cfg.members:
-                gb = fit_members(blind, task, Config_only(cfg, ("gbdt",)), train_groups)["gbdt"]
+                gb = fit_members(blind, task, with_members(cfg, ("gbdt",)), train_groups)["gbdt"]
                 oof[task]["gbdt_no_context"][folds == k] = gb.predict(blind, test_rows)
         log(f"in-domain fold {k + 1}/{cfg.params['folds']} done")
     return {"rows": dev_idx, "folds": folds, "oof": oof}
 
 
-def Config_only(cfg: Config, members: tuple[str, ...]) -> Config:
-    import copy
-
+def with_members(cfg: Config, members: tuple[str, ...]) -> Config:
     c = copy.copy(cfg)
     c.members = members
     return c
@@ -184,7 +177,7 @@ def strict(ds, cfg: Config, log) -> dict:
     return out
 
 
-def ship(ds, cfg: Config, pools: dict, out_dir: str, log) -> dict:
+def ship(ds, cfg: Config, out_dir: str, log) -> dict:
     """Fits members on everything allowed and writes ONNX files, vocabularies and the manifest."""
     os.makedirs(out_dir, exist_ok=True)
     all_groups = set(ds.group[ds.kind == "cv-dev"])
@@ -296,7 +289,7 @@ def main():
     write_report(evaluation, cfg, args, ds)
     if args.evaluate_only:
         return
-    shipped = ship(ds, cfg, pools, args.out, log)
+    shipped = ship(ds, cfg, args.out, log)
     gold = golden(ds, cfg, shipped, pools, args.out)
     with open(os.path.join(args.out, "golden.json"), "w", encoding="utf-8") as f:
         json.dump(gold, f, separators=(",", ":"))
