@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  customType,
   doublePrecision,
   foreignKey,
   index,
@@ -301,3 +302,21 @@ export const promotionStats = pgTable('promotion_stats', {
   promotedProfileShare: doublePrecision('promoted_profile_share').notNull(),
   computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** Postgres `bytea`; drizzle has no built-in column type for it. */
+const bytea = customType<{ data: Uint8Array }>({ dataType: () => 'bytea' });
+
+/**
+ * Sentence-encoder vectors per (encoder version, normalized title): the shared level of the
+ * embedding cache (src/classify/embedding-cache.ts). `embedding` is little-endian float32.
+ */
+export const titleEmbeddings = pgTable(
+  'title_embeddings',
+  {
+    encoderVersion: text('encoder_version').notNull(),
+    titleKey: text('title_key').notNull(),
+    embedding: bytea('embedding').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.encoderVersion, t.titleKey] })],
+);
