@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from datetime import datetime, timezone
 
 import numpy as np
@@ -24,22 +25,32 @@ from sklearn.model_selection import GroupKFold
 
 from cvtrain import onnx_export
 from cvtrain.data import CLASSES, TASKS, Vocabulary, load
-from cvtrain.members import MEMBERS, NGRAM_PREFIXES, Member
+from cvtrain.members import ENCODER_MEMBERS, MEMBERS, NGRAM_PREFIXES, Member
 from cvtrain.pool import em_priors, fit_pool, fit_threshold, pool, with_fallback
 from cvtrain.report import confusion_image, fmt, metrics
 
-FULL = {"gbdt_trees": 100, "mlp_epochs": 30, "mlp_hidden": 32, "lr_c": 8.0, "folds": 5}
-REDUCED = {"gbdt_trees": 30, "mlp_epochs": 5, "mlp_hidden": 16, "lr_c": 8.0, "folds": 2}
+FULL = {"gbdt_trees": 100, "mlp_epochs": 30, "mlp_hidden": 32, "lr_c": 8.0, "encoder_c": 8.0, "folds": 5}
+REDUCED = {"gbdt_trees": 30, "mlp_epochs": 5, "mlp_hidden": 16, "lr_c": 8.0, "encoder_c": 8.0, "folds": 2}
+LANGUAGES = ("en", "de", "fr")
 
 
 class Config:
-    def __init__(self, args):
+    def __init__(self, args, has_encoder: bool):
         self.params = dict(REDUCED if args.reduced else FULL)
         self.seed = args.seed
         self.dev_weight = args.dev_weight
         self.pseudo_weight = args.pseudo_weight
         self.pseudo_floor = args.pseudo_floor
-        self.members = tuple(args.members.split(","))
+        # Default: every member the dataset can feed (the encoder members need encoder features).
+        default = MEMBERS + (ENCODER_MEMBERS if has_encoder else ())
+        self.members = tuple(args.members.split(",")) if args.members else default
+        if any(m in ENCODER_MEMBERS for m in self.members) and not has_encoder:
+            raise SystemExit("encoder members asked for, but the dataset has no encoder features: run npm run models:encoder, then npm run train")
+
+    @property
+    def base_members(self) -> tuple[str, ...]:
+        """The members that run without the sentence encoder (the degraded ensemble)."""
+        return tuple(m for m in self.members if m not in ENCODER_MEMBERS)
 
 
 def pseudo_mask(ds, task: str, floor: float) -> np.ndarray:
@@ -140,6 +151,20 @@ def evaluate_subsets(task, y, variants: dict[str, np.ndarray], active: np.ndarra
     }
 
 
+def by_language(ds, dev_idx, task, y, variants: dict[str, np.ndarray], active: np.ndarray) -> dict:
+    """Macro-F1 and accuracy per title language (the text stage's detector) for the ensembles and
+    the keyword rules: the ablation that shows what the multilingual encoder adds where."""
+    lang = np.array([ds.rows[i].get("language") for i in dev_idx])
+    # Small language subsets miss classes; scikit-learn warns about each, which says nothing here.
+    warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
+    keep = [v for v in variants if v.startswith("ensemble + fallback") or v in ("keywords", "encoder_lr", "encoder_knn")]
+    return {
+        v: {l: {subset: metrics(task, y[rows], variants[v][rows]) if rows.any() else {"n": 0}
+                for subset, rows in (("active", active & (lang == l)), ("all", lang == l))} for l in LANGUAGES}
+        for v in keep
+    }
+
+
 def strict(ds, cfg: Config, log) -> dict:
     """No annotated CV in training: members fit on the CSVs and the unlabeled CVs; the pool uses
     equal weights and class priors re-estimated by EM on the unlabeled CVs (no dev labels)."""
@@ -181,7 +206,7 @@ def ship(ds, cfg: Config, out_dir: str, log) -> dict:
     """Fits members on everything allowed and writes ONNX files, vocabularies and the manifest."""
     os.makedirs(out_dir, exist_ok=True)
     all_groups = set(ds.group[ds.kind == "cv-dev"])
-    files: dict[str, dict] = {m: {} for m in cfg.members}
+    files: dict[str, dict] = {m: {} for m in cfg.members}  # plus "neighbours": task -> titles file
     fitted = {}
     vocab_files = {}
     for task in TASKS:
@@ -194,6 +219,16 @@ def ship(ds, cfg: Config, out_dir: str, log) -> dict:
                 model = onnx_export.linear_to_onnx(member.model.coef_, member.model.intercept_, f"{name}_{task}")
             elif name == "word_mlp":
                 model = onnx_export.mlp_to_onnx(member.model.coefs_, member.model.intercepts_, f"{name}_{task}")
+            elif name == "encoder_lr":
+                model = onnx_export.dense_linear_to_onnx(member.model.coef_, member.model.intercept_, f"{name}_{task}")
+            elif name == "encoder_knn":
+                model = onnx_export.nearest_titles_to_onnx(member.model, ds.encoder.shape[1], f"{name}_{task}")
+                # The neighbours' titles and labels, for the explanation serving shows.
+                neighbours = f"{name}.{task}.titles.json"
+                with open(os.path.join(out_dir, neighbours), "w", encoding="utf-8") as f:
+                    json.dump([[t, CLASSES[task][c]] for t, c in zip(member.model.titles, member.model.y)], f,
+                              ensure_ascii=False, separators=(",", ":"))
+                files.setdefault("neighbours", {})[task] = neighbours
             else:
                 model = onnx_export.lightgbm_to_onnx(member.model, ds.dense.shape[1], f"{name}_{task}")
             onnx.save(model, os.path.join(out_dir, path))
@@ -222,6 +257,8 @@ def golden(ds, cfg: Config, shipped: dict, pools: dict, out_dir: str) -> dict:
         for name, member in shipped["fitted"][task].items():
             if name == "gbdt":
                 feeds = {"dense": ds.dense[idx]}
+            elif name in ENCODER_MEMBERS:
+                feeds = {"dense": ds.encoder[idx]}
             else:
                 i, v = onnx_export.padded_batch(member.vocab, [ds.rows[r]["ngrams"] for r in idx])
                 feeds = {"idx": i, "val": v}
@@ -234,6 +271,10 @@ def golden(ds, cfg: Config, shipped: dict, pools: dict, out_dir: str) -> dict:
             "members": {m: np.round(v, 7).tolist() for m, v in members.items()},
             "ensemble": np.round(pooled, 7).tolist(),
         }
+        if "withoutEncoder" in p:
+            d = p["withoutEncoder"]
+            degraded = pool([members[m].astype(np.float64) for m in d["members"]], np.array(d["weights"]), np.array(d["bias"]))
+            result["tasks"][task]["ensembleWithoutEncoder"] = np.round(degraded, 7).tolist()
     result["sklearnVsOnnxMaxAbsDiff"] = max_diff
     return result
 
@@ -250,17 +291,17 @@ def main():
     ap.add_argument("--dev-weight", type=float, default=4.0)
     ap.add_argument("--pseudo-weight", type=float, default=0.5)
     ap.add_argument("--pseudo-floor", type=float, default=0.7)
-    ap.add_argument("--members", default=",".join(MEMBERS))
+    ap.add_argument("--members", default=None, help=f"comma-separated; default {','.join(MEMBERS + ENCODER_MEMBERS)} (the encoder ones when the dataset has encoder features)")
     args = ap.parse_args()
-    cfg = Config(args)
-    np.random.seed(cfg.seed)
     started = time.time()
     log = lambda msg: print(f"[{time.time() - started:6.1f}s] {msg}", flush=True)
 
     ds = load(args.dataset)
+    cfg = Config(args, ds.encoder is not None)
+    np.random.seed(cfg.seed)
     global DENSE
     DENSE = ds.dense_names
-    log(f"loaded {len(ds.rows)} rows")
+    log(f"loaded {len(ds.rows)} rows; members {', '.join(cfg.members)}")
 
     cv = in_domain(ds, cfg, log)
     dev_idx, folds = cv["rows"], cv["folds"]
@@ -273,15 +314,25 @@ def main():
         probs = [cv["oof"][task][m] for m in cfg.members]
         pooled, final, fallback = cross_fitted_pool(probs, y, kw, folds)
         variants = {"keywords": kw, "ensemble (no fallback)": pooled.argmax(1), "ensemble + fallback": final}
+        degraded = None
+        if cfg.base_members != cfg.members:
+            base = [cv["oof"][task][m] for m in cfg.base_members]
+            variants["ensemble + fallback, without encoder"] = cross_fitted_pool(base, y, kw, folds)[1]
+            w0, b0 = fit_pool(base, y)
+            t0 = fit_threshold(pool(base, w0, b0), kw, y)
+            degraded = {"members": list(cfg.base_members), "weights": w0.tolist(), "bias": b0.tolist(), "fallbackThreshold": t0}
         for m in (*cfg.members, "gbdt_no_context"):
             if m in cv["oof"][task] and (m != "gbdt_no_context" or "gbdt" in cfg.members):
                 variants[m] = cv["oof"][task][m].argmax(1)
         evaluation["inDomain"][task] = evaluate_subsets(task, y, variants, active)
         evaluation["inDomain"][task]["fallbackRate"] = float(fallback.mean())
+        evaluation.setdefault("byLanguage", {})[task] = by_language(ds, dev_idx, task, y, variants, active)
         # The shipped pool: fitted on all out-of-fold predictions.
         w, b = fit_pool(probs, y)
         t = fit_threshold(pool(probs, w, b), kw, y)
         pools[task] = {"weights": w.tolist(), "bias": b.tolist(), "fallbackThreshold": t}
+        if degraded:
+            pools[task]["withoutEncoder"] = degraded
         log(f"in-domain {task}: " + ", ".join(f"{k} {fmt(v['active']['accuracy'])}" for k, v in evaluation["inDomain"][task].items() if isinstance(v, dict)))
     if not args.no_strict:
         evaluation["strict"] = strict(ds, cfg, log)
@@ -321,6 +372,8 @@ def write_manifest(ds, cfg, args, pools, shipped, evaluation):
         for name in cfg.members:
             with open(os.path.join(args.out, shipped["files"][name][task]), "rb") as f:
                 digest.update(f.read())
+    if ds.encoder_info:
+        digest.update(f"{ds.encoder_info['version']} {ds.encoder_info['conceptsSha256']}".encode())
     kinds = {k: int((ds.kind == k).sum()) for k in np.unique(ds.kind)}
     manifest = {
         "version": f"ensemble-{digest.hexdigest()[:10]}",
@@ -330,14 +383,21 @@ def write_manifest(ds, cfg, args, pools, shipped, evaluation):
         "members": [
             {
                 "name": name,
-                "input": "dense" if name == "gbdt" else "ngrams",
-                **({"vocabulary": shipped["vocab_files"][name], "prefixes": list(NGRAM_PREFIXES[name])} if name != "gbdt" else {}),
+                "input": {"gbdt": "dense", "encoder_lr": "encoder", "encoder_knn": "encoder"}.get(name, "ngrams"),
+                **({"vocabulary": shipped["vocab_files"][name], "prefixes": list(NGRAM_PREFIXES[name])} if name in NGRAM_PREFIXES else {}),
+                **({"neighbours": shipped["files"]["neighbours"]} if name == "encoder_knn" else {}),
                 "files": shipped["files"][name],
             }
             for name in cfg.members
         ],
-        # A place for the sentence-encoder member of a later release.
-        "encoder": None,
+        # The sentence encoder the encoder members were trained with: serving uses them only when
+        # models/encoder holds this very version (and config/concepts.json is unchanged).
+        "encoder": {
+            "version": ds.encoder_info["version"],
+            "dim": ds.encoder_info["dim"],
+            "conceptsSha256": ds.encoder_info["conceptsSha256"],
+            "features": len(ds.encoder_info["features"]),
+        } if any(m in ENCODER_MEMBERS for m in cfg.members) else None,
         "ensemble": {
             task: {"members": list(cfg.members), **pools[task]} for task in TASKS
         },
@@ -395,6 +455,22 @@ def write_report(evaluation, cfg, args, ds):
             image = f"confusion-{protocol}-{task}.png"
             confusion_image(task, m["confusion"], f"{protocol} {task} ({best}, all positions)", os.path.join(args.reports, image))
             lines += ["", f"![{protocol} {task} confusion matrix]({image})", ""]
+    if evaluation.get("byLanguage"):
+        lines += ["## By title language (in-domain)", "",
+                  "What the multilingual sentence encoder adds where: macro-F1 (accuracy) per language of the title, "
+                  "as the text stage detects it; n = positions. Titles of no detected language are left out.", ""]
+        for task in TASKS:
+            block = evaluation["byLanguage"][task]
+            lines += [f"### {task}", "", "| variant | " + " | ".join(f"{l.upper()} ACTIVE | {l.upper()} all" for l in LANGUAGES) + " |",
+                      "|---|" + "---|" * (2 * len(LANGUAGES))]
+            for name, per in block.items():
+                cells = []
+                for l in LANGUAGES:
+                    for subset in ("active", "all"):
+                        m = per[l][subset]
+                        cells.append(f"{fmt(m['macroF1'])} ({fmt(m['accuracy'])}) n={m['n']}" if m["n"] else "n=0")
+                lines.append(f"| {name} | " + " | ".join(cells) + " |")
+            lines.append("")
     with open(os.path.join(args.reports, "evaluation.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     with open(os.path.join(args.reports, "evaluation.json"), "w", encoding="utf-8") as f:

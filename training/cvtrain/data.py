@@ -24,6 +24,10 @@ class Dataset:
     group: np.ndarray  # str per row (profile for CV rows)
     dense: np.ndarray  # float32 [n, F], NaN = missing
     dense_names: list[str]
+    # Sentence-encoder features [n, dim + concepts] (embedding, then concept cosines), and what
+    # produced them; None when the dataset was exported without the encoder installed.
+    encoder: np.ndarray | None = None
+    encoder_info: dict | None = None
 
     def labels(self, task: str) -> np.ndarray:
         """Class index per row, -1 where the row has no label for the task."""
@@ -42,15 +46,25 @@ def load(path: str) -> Dataset:
         rows = [json.loads(line) for line in f]
     dense = np.array([[np.nan if v is None else v for v in r["dense"]] for r in rows], dtype=np.float32)
     with open(f"{path}.meta.json", encoding="utf-8") as f:
-        names = json.load(f)["denseFeatures"]
+        meta = json.load(f)
+    names = meta["denseFeatures"]
     if len(names) != dense.shape[1]:
         raise ValueError(f"{path}: rows carry {dense.shape[1]} dense features but the meta file names {len(names)}")
+    encoder, info = None, meta.get("encoder")
+    if info:
+        width = len(info["features"])
+        encoder = np.fromfile(info["file"], dtype="<f4")
+        if encoder.size != len(rows) * width:
+            raise ValueError(f"{info['file']}: {encoder.size} values, expected {len(rows)} rows x {width}")
+        encoder = encoder.reshape(len(rows), width)
     return Dataset(
         dense_names=names,
         rows=rows,
         kind=np.array([r["kind"] for r in rows]),
         group=np.array([r["group"] for r in rows]),
         dense=dense,
+        encoder=encoder,
+        encoder_info=info,
     )
 
 

@@ -3,6 +3,10 @@
 - ngram_lr: multinomial logistic regression on character 2-5-grams and word 1-2-grams.
 - gbdt: LightGBM on dense features (keyword-rule scores, language, title shape, profile context).
 - word_mlp: a one-hidden-layer network on word 1-2-grams only.
+- encoder_lr: logistic regression on the sentence-encoder features (multilingual embedding plus
+  cosine to each class description of config/concepts.json).
+- encoder_knn: the labeled training titles nearest in embedding space vote (softmax over cosine).
+  Its index holds int8 rows, exactly as the exported ONNX graph does.
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from sklearn.neural_network import MLPClassifier
 from .data import CLASSES, Vocabulary
 
 MEMBERS = ("ngram_lr", "gbdt", "word_mlp")
+ENCODER_MEMBERS = ("encoder_lr", "encoder_knn")
+KNN = {"k": 10, "temperature": 0.02, "smoothing": 0.01}
 NGRAM_PREFIXES = {"ngram_lr": ("c:", "w:", "d:"), "word_mlp": ("w:", "d:")}
 
 
@@ -43,6 +49,8 @@ class Member:
     def _x(self, ds, idx):
         if self.name == "gbdt":
             return ds.dense[idx]
+        if self.name.startswith("encoder_"):
+            return ds.encoder[idx]
         return self.vocab.matrix([ds.rows[i]["ngrams"] for i in idx])
 
     def fit(self, ds, idx: np.ndarray, y: np.ndarray, w: np.ndarray, vocab: Vocabulary | None):
@@ -62,6 +70,15 @@ class Member:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed epoch budget is intended
                 self.model.fit(x[order], y[order])
+        elif self.name == "encoder_lr":
+            self.model = LogisticRegression(C=self.params.get("encoder_c", 8.0), max_iter=2000, tol=1e-4)
+            self.model.fit(x, y, sample_weight=w)
+        elif self.name == "encoder_knn":
+            # Neighbours are real labeled titles only (no keyword pseudo-labels): they are shown as
+            # the explanation of a prediction.
+            labeled = ds.kind[idx] != "cv-unlabeled"
+            dim = ds.encoder_info["dim"]
+            self.model = NearestTitles(self.n_classes, **KNN).fit(x[labeled, :dim], y[labeled], [ds.rows[i]["title"] for i in idx[labeled]])
         elif self.name == "gbdt":
             self.model = lgb.LGBMClassifier(
                 n_estimators=self.params.get("gbdt_trees", 100), learning_rate=0.1, num_leaves=15,
@@ -75,3 +92,50 @@ class Member:
 
     def predict(self, ds, idx: np.ndarray) -> np.ndarray:
         return full_proba(self.model, self._x(ds, idx), self.n_classes)
+
+
+def quantize_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric int8 per row: vectors ~ q * scale[:, None]."""
+    scale = np.maximum(np.abs(vectors).max(axis=1), 1e-12) / 127.0
+    return np.round(vectors / scale[:, None]).astype(np.int8), scale.astype(np.float32)
+
+
+class NearestTitles:
+    """k nearest labeled titles by cosine (embeddings are unit length); p = softmax over the k
+    similarities / temperature, summed per label, then smoothed towards uniform."""
+
+    def __init__(self, n_classes: int, k: int, temperature: float, smoothing: float):
+        self.n_classes, self.k, self.temperature, self.smoothing = n_classes, k, temperature, smoothing
+        self.classes_ = np.arange(n_classes)
+
+    def fit(self, embeddings: np.ndarray, y: np.ndarray, titles: list[str]):
+        q, scale = quantize_rows(embeddings)
+        # A title repeated with the same label is one neighbour, not k copies of itself.
+        _, first = np.unique(np.hstack([q, y[:, None].astype(np.int8)]), axis=0, return_index=True)
+        first.sort()
+        self.q, self.scale, self.y = q[first], scale[first], y[first].astype(np.int64)
+        self.titles = [titles[i] for i in first]
+        return self
+
+    def neighbours(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Indices into the index and similarities of the k nearest, best first (the features'
+        leading columns are the embedding)."""
+        e = features[:, : self.q.shape[1]].astype(np.float32)
+        sims = (e @ self.q.T.astype(np.float32)) * self.scale
+        k = min(self.k, sims.shape[1])
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        vals = np.take_along_axis(sims, top, 1)
+        order = np.argsort(-vals, axis=1, kind="stable")
+        return np.take_along_axis(top, order, 1), np.take_along_axis(vals, order, 1)
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(features), self.n_classes))
+        for start in range(0, len(features), 1024):
+            top, vals = self.neighbours(features[start:start + 1024])
+            w = np.exp((vals - vals[:, :1]) / self.temperature)
+            w /= w.sum(axis=1, keepdims=True)
+            p = np.zeros((len(top), self.n_classes))
+            np.add.at(p, (np.arange(len(top))[:, None].repeat(top.shape[1], 1), self.y[top]), w)
+            out[start:start + 1024] = p * (1 - self.smoothing) + self.smoothing / self.n_classes
+        return out
+

@@ -107,3 +107,68 @@ def padded_batch(vocab, ngram_lists) -> tuple[np.ndarray, np.ndarray]:
             idx[r, : len(row)] = row
             val[r, : len(row)] = np.float32(1.0 / np.sqrt(len(row)))
     return idx, val
+
+
+def _dense_model(name: str, nodes: list, inits: list, n_features: int, outputs: list) -> onnx.ModelProto:
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("dense", TensorProto.FLOAT, ["N", n_features])], outputs, inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="cv-pipeline")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def dense_linear_to_onnx(coef: np.ndarray, intercept: np.ndarray, name: str) -> onnx.ModelProto:
+    """Multinomial logistic regression on `dense` (the encoder member): softmax(x W^T + b)."""
+    inits = [numpy_helper.from_array(coef.T.astype(np.float32), "W"), numpy_helper.from_array(intercept.astype(np.float32), "b")]
+    nodes = [
+        helper.make_node("MatMul", ["dense", "W"], ["mm"]),
+        helper.make_node("Add", ["mm", "b"], ["logits"]),
+        helper.make_node("Softmax", ["logits"], ["probabilities"], axis=1),
+    ]
+    out = [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", coef.shape[0]])]
+    return _dense_model(name, nodes, inits, coef.shape[1], out)
+
+
+def nearest_titles_to_onnx(knn, n_features: int, name: str) -> onnx.ModelProto:
+    """The NearestTitles member: cosine to the int8 index (cast to float once, at session start),
+    top-k, softmax over similarity / temperature, votes per label, smoothing. Also outputs the
+    neighbours' index rows and similarities, which serving shows as the explanation."""
+    dim, c = knn.q.shape[1], knn.n_classes
+    onehot = np.zeros((len(knn.y), c), dtype=np.float32)
+    onehot[np.arange(len(knn.y)), knn.y] = 1
+    inits = [
+        numpy_helper.from_array(np.ascontiguousarray(knn.q.T), "index_q"),
+        numpy_helper.from_array(knn.scale, "index_scale"),
+        numpy_helper.from_array(onehot, "index_labels"),
+        numpy_helper.from_array(np.array([0], dtype=np.int64), "zero"),
+        numpy_helper.from_array(np.array([dim], dtype=np.int64), "dim"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "one"),
+        numpy_helper.from_array(np.array([2], dtype=np.int64), "two"),
+        numpy_helper.from_array(np.array([min(knn.k, len(knn.y))], dtype=np.int64), "k"),
+        numpy_helper.from_array(np.array([1.0 / knn.temperature], dtype=np.float32), "inv_t"),
+        numpy_helper.from_array(np.array([1.0 - knn.smoothing], dtype=np.float32), "keep"),
+        numpy_helper.from_array(np.array([knn.smoothing / c], dtype=np.float32), "floor"),
+    ]
+    nodes = [
+        helper.make_node("Slice", ["dense", "zero", "dim", "one"], ["emb"]),
+        helper.make_node("Cast", ["index_q"], ["index_f"], to=TensorProto.FLOAT),
+        helper.make_node("MatMul", ["emb", "index_f"], ["dots"]),
+        helper.make_node("Mul", ["dots", "index_scale"], ["sims"]),
+        helper.make_node("TopK", ["sims", "k"], ["similarities", "neighbours"], axis=-1, largest=1, sorted=1),
+        helper.make_node("Mul", ["similarities", "inv_t"], ["scaled"]),
+        helper.make_node("Softmax", ["scaled"], ["w"], axis=-1),
+        helper.make_node("Unsqueeze", ["w", "two"], ["w3"]),
+        helper.make_node("Gather", ["index_labels", "neighbours"], ["votes"], axis=0),
+        helper.make_node("Mul", ["votes", "w3"], ["weighted"]),
+        helper.make_node("ReduceSum", ["weighted", "one"], ["p"], keepdims=0),
+        helper.make_node("Mul", ["p", "keep"], ["p_keep"]),
+        helper.make_node("Add", ["p_keep", "floor"], ["probabilities"]),
+    ]
+    out = [
+        helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", c]),
+        helper.make_tensor_value_info("neighbours", TensorProto.INT64, ["N", "K"]),
+        helper.make_tensor_value_info("similarities", TensorProto.FLOAT, ["N", "K"]),
+    ]
+    return _dense_model(name, nodes, inits, n_features, out)
