@@ -35,6 +35,11 @@ const ConceptsSchema = z.object({
 });
 
 const CONCEPTS_FILE = fileURLToPath(new URL('../../config/concepts.json', import.meta.url));
+
+/** Where `npm run models:encoder` puts the encoder: models/encoder of this checkout, or ENCODER_DIR. */
+export function defaultEncoderDir(): string {
+  return process.env.ENCODER_DIR || fileURLToPath(new URL('../../models/encoder', import.meta.url));
+}
 /** Titles per encoder call: one padded tensor per batch, so batches are formed from similar lengths. */
 const BATCH = 32;
 

@@ -14,20 +14,34 @@ const PerTask = <T extends z.ZodType>(item: T) => z.object({ seniority: item, de
 
 const MemberSchema = z.object({
   name: z.string().min(1),
-  input: z.enum(['ngrams', 'dense']),
+  /** What the member reads: n-grams, the dense title/context features, or the sentence-encoder features. */
+  input: z.enum(['ngrams', 'dense', 'encoder']),
   vocabulary: z.string().optional(),
   prefixes: z.array(z.string()).optional(),
   files: PerTask(z.string().min(1)),
+  /** Titles and labels of a nearest-neighbour member's index rows, shown as the explanation. */
+  neighbours: PerTask(z.string().min(1)).optional(),
 });
 export type MemberSpec = z.infer<typeof MemberSchema>;
 
-const PoolSchema = z.object({
+const PoolBase = z.object({
   members: z.array(z.string()).min(1),
   weights: z.array(z.number().nonnegative()),
   bias: z.array(z.number()),
   fallbackThreshold: z.number().min(0).max(1),
 });
-export type PoolSpec = z.infer<typeof PoolSchema>;
+/** The pool, and the one fitted without the encoder members, served where the encoder is absent. */
+const PoolSchema = PoolBase.extend({ withoutEncoder: PoolBase.optional() });
+export type PoolSpec = z.infer<typeof PoolBase>;
+
+const EncoderSpecSchema = z.object({
+  version: z.string().min(1),
+  dim: z.number().int().positive(),
+  conceptsSha256: z.string(),
+  /** Width of the encoder feature vector: the embedding plus one concept cosine per class. */
+  features: z.number().int().positive(),
+});
+export type EncoderSpec = z.infer<typeof EncoderSpecSchema>;
 
 export const ManifestSchema = z.object({
   version: z.string().min(1),
@@ -35,7 +49,7 @@ export const ManifestSchema = z.object({
   classes: PerTask(z.array(z.string())),
   denseFeatures: z.array(z.string()),
   members: z.array(MemberSchema).min(1),
-  encoder: z.unknown().nullable(),
+  encoder: EncoderSpecSchema.nullable(),
   ensemble: PerTask(PoolSchema),
   training: z.record(z.string(), z.unknown()),
   metrics: z.record(z.string(), z.unknown()),
@@ -64,16 +78,22 @@ function manifestProblems(m: Manifest, dir: string): string[] {
   for (const task of TASKS) {
     if (JSON.stringify(m.classes[task]) !== JSON.stringify(CLASSES[task])) problems.push(`classes.${task} differ from src/domain/labels.ts`);
     const pool = m.ensemble[task];
-    if (pool.weights.length !== pool.members.length) problems.push(`ensemble.${task}: ${pool.weights.length} weights for ${pool.members.length} members`);
-    if (pool.bias.length !== CLASSES[task].length) problems.push(`ensemble.${task}: bias has ${pool.bias.length} entries, not ${CLASSES[task].length}`);
-    for (const name of pool.members) if (!m.members.some((x) => x.name === name)) problems.push(`ensemble.${task} names unknown member ${name}`);
+    for (const p of [pool, pool.withoutEncoder]) {
+      if (!p) continue;
+      if (p.weights.length !== p.members.length) problems.push(`ensemble.${task}: ${p.weights.length} weights for ${p.members.length} members`);
+      if (p.bias.length !== CLASSES[task].length) problems.push(`ensemble.${task}: bias has ${p.bias.length} entries, not ${CLASSES[task].length}`);
+      for (const name of p.members) if (!m.members.some((x) => x.name === name)) problems.push(`ensemble.${task} names unknown member ${name}`);
+    }
+    const readsEncoder = (name: string) => m.members.find((x) => x.name === name)?.input === 'encoder';
+    if (pool.withoutEncoder?.members.some(readsEncoder)) problems.push(`ensemble.${task}.withoutEncoder uses an encoder member`);
+    if (pool.members.some(readsEncoder) && !m.encoder) problems.push(`ensemble.${task} uses encoder members but the manifest names no encoder`);
   }
   if (JSON.stringify(m.denseFeatures) !== JSON.stringify(DENSE_FEATURES)) {
     problems.push('denseFeatures differ from src/features/title-features.ts (retrain with npm run train)');
   }
   for (const member of m.members) {
     if (member.input === 'ngrams' && !member.vocabulary) problems.push(`member ${member.name} reads n-grams but names no vocabulary`);
-    for (const file of [...Object.values(member.files), ...(member.vocabulary ? [member.vocabulary] : [])]) {
+    for (const file of [...Object.values(member.files), ...(member.vocabulary ? [member.vocabulary] : []), ...Object.values(member.neighbours ?? {})]) {
       if (!existsSync(join(dir, file))) problems.push(`member ${member.name}: ${file} is missing`);
     }
   }

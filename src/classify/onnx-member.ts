@@ -15,10 +15,19 @@ export interface FeatureBatch {
   /** Row-major [size, features], NaN = missing. */
   dense: Float32Array;
   denseWidth: number;
+  /** Sentence-encoder features, row-major [size, width]; absent where the encoder is not loaded. */
+  encoder?: { data: Float32Array; width: number };
 }
 
-/** Probabilities per task, row-major [size, classes]. */
-export type MemberOutput = Record<Task, Float32Array>;
+/** A labeled training title near the scored one (nearest-neighbour members). */
+export interface Neighbour {
+  title: string;
+  label: string;
+  similarity: number;
+}
+
+/** Probabilities per task, row-major [size, classes]; nearest-neighbour members add their neighbours. */
+export type MemberOutput = Record<Task, Float32Array> & { neighbours?: Record<Task, Neighbour[][]> };
 
 export class OnnxMember {
   private constructor(
@@ -26,6 +35,7 @@ export class OnnxMember {
     private readonly spec: MemberSpec,
     private readonly sessions: Record<Task, ort.InferenceSession>,
     private readonly vocabulary: Map<string, number> | null,
+    private readonly neighbourTitles: Record<Task, [string, string][]> | null,
   ) {}
 
   static async load(dir: string, spec: MemberSpec): Promise<OnnxMember> {
@@ -41,16 +51,38 @@ export class OnnxMember {
       // Index 0 is the padding row of the weight matrix; terms start at 1.
       vocabulary = new Map(terms.map((term, i) => [term, i + 1]));
     }
-    return new OnnxMember(spec.name, spec, sessions, vocabulary);
+    let neighbourTitles: Record<Task, [string, string][]> | null = null;
+    if (spec.neighbours) {
+      const files = spec.neighbours;
+      neighbourTitles = Object.fromEntries(
+        TASKS.map((task) => [task, JSON.parse(readFileSync(join(dir, files[task]), 'utf8')) as [string, string][]]),
+      ) as Record<Task, [string, string][]>;
+    }
+    return new OnnxMember(spec.name, spec, sessions, vocabulary, neighbourTitles);
+  }
+
+  get input(): MemberSpec['input'] {
+    return this.spec.input;
   }
 
   async predict(batch: FeatureBatch): Promise<MemberOutput> {
-    const feeds = this.spec.input === 'dense' ? this.denseFeeds(batch) : this.ngramFeeds(batch);
+    const feeds = this.spec.input === 'ngrams' ? this.ngramFeeds(batch) : this.denseFeeds(batch);
     const outputs = await Promise.all(TASKS.map((task) => this.sessions[task].run(feeds)));
-    return Object.fromEntries(TASKS.map((task, i) => [task, outputs[i]!.probabilities!.data as Float32Array])) as MemberOutput;
+    const result: MemberOutput = { seniority: probabilities(outputs[0]!), department: probabilities(outputs[1]!) };
+    const titles = this.neighbourTitles;
+    if (titles) {
+      result.neighbours = Object.fromEntries(
+        TASKS.map((task, i) => [task, neighboursOf(outputs[i]!, titles[task], batch.size)]),
+      ) as Record<Task, Neighbour[][]>;
+    }
+    return result;
   }
 
   private denseFeeds(batch: FeatureBatch): Record<string, ort.Tensor> {
+    if (this.spec.input === 'encoder') {
+      if (!batch.encoder) throw new Error(`member ${this.name} needs sentence-encoder features, and the batch has none`);
+      return { dense: new ort.Tensor('float32', batch.encoder.data, [batch.size, batch.encoder.width]) };
+    }
     return { dense: new ort.Tensor('float32', batch.dense, [batch.size, batch.denseWidth]) };
   }
 
@@ -77,4 +109,21 @@ export class OnnxMember {
     });
     return { idx: new ort.Tensor('int32', idx, [batch.size, width]), val: new ort.Tensor('float32', val, [batch.size, width]) };
   }
+}
+
+/** The `neighbours` (index rows) and `similarities` outputs, best first, as titles and labels. */
+function neighboursOf(output: ort.InferenceSession.OnnxValueMapType, titles: [string, string][], size: number): Neighbour[][] {
+  const rows = output.neighbours!.data as BigInt64Array;
+  const sims = output.similarities!.data as Float32Array;
+  const k = rows.length / size;
+  return Array.from({ length: size }, (_, r) =>
+    Array.from({ length: k }, (_, j) => {
+      const [title, label] = titles[Number(rows[r * k + j])]!;
+      return { title, label, similarity: sims[r * k + j]! };
+    }),
+  );
+}
+
+function probabilities(output: ort.InferenceSession.OnnxValueMapType): Float32Array {
+  return output.probabilities!.data as Float32Array;
 }

@@ -15,6 +15,8 @@ export interface TaskPrediction<L extends string> {
   why: string;
   /** Per-member class probabilities (member name → probability per class, in class-list order). */
   members?: Record<string, number[]>;
+  /** The labeled training titles nearest in embedding space, best first (encoder_knn member). */
+  neighbours?: { title: string; label: string; similarity: number }[];
 }
 
 export interface PositionPrediction {

@@ -13,6 +13,7 @@ import { scoreProfiles } from '../pipeline/score.ts';
 import type { Db } from '../store/db.ts';
 import { type DeadLetter, storeDeadLetters, storeScoredProfiles } from '../store/write-results.ts';
 import { registerClassifier } from '../analytics/model-registration.ts';
+import { shareEmbeddings } from '../classify/load-classifier.ts';
 import { type InputFormat, readInputFile } from './file-input.ts';
 
 export interface RunOptions {
@@ -40,6 +41,7 @@ export async function runFile(db: Db, classifier: TitleClassifier, options: RunO
   const source = `file:${basename(options.input)}`;
   const batchSize = options.batchSize ?? 500;
   await registerClassifier(db, classifier);
+  shareEmbeddings(classifier, db);
 
   const seen = new Set<string>();
   const summary = new SummaryAccumulator();

@@ -16,6 +16,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { registerClassifier } from '../analytics/model-registration.ts';
+import { shareEmbeddings } from '../classify/load-classifier.ts';
 import type { ScoredProfile, TitleClassifier } from '../domain/prediction.ts';
 import type { ProfileMessage } from '../domain/profile.ts';
 import { logger } from '../logger.ts';
@@ -75,6 +76,7 @@ export async function runBackfill(db: Db, classifier: TitleClassifier, options: 
   const started = performance.now();
   const log = logger.child({ component: 'backfill', targetModelVersion: classifier.modelVersion });
   await registerClassifier(db, classifier);
+  shareEmbeddings(classifier, db);
 
   const filter: BackfillFilter = {
     targetModelVersion: classifier.modelVersion,

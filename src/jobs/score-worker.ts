@@ -13,6 +13,7 @@ import { logger } from '../logger.ts';
 import { currentMonth } from '../pipeline/score.ts';
 import type { Db } from '../store/db.ts';
 import { registerClassifier } from '../analytics/model-registration.ts';
+import { shareEmbeddings } from '../classify/load-classifier.ts';
 import type { ScoreJobData } from './score-job.ts';
 import { ThrottledStatsRefresher, refreshStatsSerialized } from './stats-refresher.ts';
 import { type StoredJob, storeScoreJob } from './store-score-job.ts';
@@ -47,6 +48,7 @@ export async function startScoreWorker(options: ScoreWorkerOptions): Promise<Run
   const { db, classifier } = options;
   // Predictions reference their model version: register it before the first job can store one.
   await registerClassifier(db, classifier);
+  shareEmbeddings(classifier, db);
   const stats = new ThrottledStatsRefresher((version) => refreshStatsSerialized(db, version), options.statsRefreshIntervalMs);
   const asOf = options.asOf ?? (() => currentMonth());
   const log = logger.child({ component: 'worker', queue: options.queueName });

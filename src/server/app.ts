@@ -9,6 +9,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { z } from 'zod';
+import { classifierStatus } from '../classify/load-classifier.ts';
 import { readDashboard } from '../analytics/dashboard-data.ts';
 import type { TitleClassifier } from '../domain/prediction.ts';
 import { describeIssues } from '../domain/profile.ts';
@@ -66,7 +67,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const [postgres, redis, kafka] = await Promise.all([runCheck(deps.checks.postgres), runCheck(deps.checks.redis), runCheck(deps.checks.kafka)]);
     const checks = { postgres, redis, kafka };
     const ready = Object.values(checks).every((c) => c.status !== 'error');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+    // A classifier serving without its sentence encoder still scores (degraded), so it is reported, not failed.
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks, classifier: classifierStatus(deps.classifier) });
   });
   app.get('/metrics', async (_request, reply) => {
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

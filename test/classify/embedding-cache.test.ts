@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { EmbeddingCache, type EmbeddingStore, PostgresEmbeddingStore } from '../../src/classify/embedding-cache.ts';
+import { EmbeddingCache, type EmbeddingStore } from '../../src/classify/embedding-cache.ts';
+import { PostgresEmbeddingStore } from '../../src/store/embedding-store.ts';
 import { type Database, queryRows } from '../../src/store/db.ts';
 import { testDatabaseKinds } from '../helpers/databases.ts';
 

@@ -41,7 +41,11 @@ function renderPrediction(title: string, standardized: string, language: string,
     lines.push(`${task.padEnd(11)} ${t.label.padEnd(24)} confidence ${t.confidence.toFixed(2)}  source ${t.source}`);
     lines.push(`${''.padEnd(12)}why: ${t.why}`);
     for (const [member, probs] of Object.entries(t.members ?? {})) {
-      lines.push(`${''.padEnd(12)}${member.padEnd(10)} ${topClasses(CLASSES[task], probs)}`);
+      lines.push(`${''.padEnd(12)}${member.padEnd(11)} ${topClasses(CLASSES[task], probs)}`);
+    }
+    // The labeled titles nearest in embedding space: the encoder's reason, in words a user can check.
+    for (const n of (t.neighbours ?? []).slice(0, 5)) {
+      lines.push(`${''.padEnd(12)}near        ${n.similarity.toFixed(2)}  ${n.title} → ${n.label}`);
     }
   }
   lines.push(`model       ${model}`);
