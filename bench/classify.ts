@@ -1,25 +1,38 @@
 /**
  * Scoring throughput on one core: npm run --silent bench:classify -- [--json] [--titles N] [--batch 512]
+ *   [--encoder-titles N] [--repeat 0.5]
  *
  * Titles are the synthetic examples (examples/profiles.json), scored as whole profiles (batches of
  * about --batch titles) and repeated to N. There is no prediction cache: every title is prepared,
- * featurized and inferred each time.
+ * featurized and inferred each time; but the sentence encoder's embedding cache (an LRU here)
+ * serves the examples' 189 titles after their first batch.
  * Prints one JSON object with --json: titlesPerSec (full scorer: text stage, features, ONNX
  * members, pool, fallback), keywordOnlyTitlesPerSec, p50BatchMs, p99BatchMs, rssMB.
+ *
+ * With the encoder installed, `encoder` measures it on --encoder-titles synthetic distinct titles
+ * (EN/DE/FR): encoderOnlyTitlesPerSec (Transformers.js alone, uncached), cacheOffTitlesPerSec (the
+ * full scorer on titles it never saw: every one is encoded), cacheOnTitlesPerSec (the full scorer on
+ * a stream where --repeat of the titles were seen before; the 3,276 positions of the CV data files
+ * already repeat 25% of their titles, and longer streams repeat more).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { SentenceEncoder, defaultEncoderDir } from '../src/classify/encoder.ts';
+import { EnsembleClassifier } from '../src/classify/ensemble.ts';
 import { loadClassifier } from '../src/classify/load-classifier.ts';
 import { KeywordClassifier } from '../src/classify/keywords.ts';
 import type { TitleClassifier } from '../src/domain/prediction.ts';
 import type { Position, ProfileMessage } from '../src/domain/profile.ts';
 import { scoreProfiles } from '../src/pipeline/score.ts';
+import { prepareTitle } from '../src/text/prepare.ts';
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     titles: { type: 'string', default: '50000' },
     batch: { type: 'string', default: '512' },
+    'encoder-titles': { type: 'string', default: '3000' },
+    repeat: { type: 'string', default: '0.5' },
   },
 });
 const total = Number(values.titles);
@@ -70,6 +83,8 @@ const full = await loadClassifier();
 await run(full); // warm-up: JIT and ONNX Runtime's first-run allocations
 const measured = await run(full);
 const keywordOnly = await run(new KeywordClassifier());
+const rssMB = Math.round(process.memoryUsage().rss / 2 ** 20);
+const encoder = full instanceof EnsembleClassifier && full.encoderStatus.state === 'loaded' ? await benchEncoder(full) : null;
 const result = {
   modelVersion: full.modelVersion,
   titles: titleCount,
@@ -78,7 +93,61 @@ const result = {
   keywordOnlyTitlesPerSec: Math.round(keywordOnly.titlesPerSec),
   p50BatchMs: Number(percentile(measured.batchMs, 50).toFixed(2)),
   p99BatchMs: Number(percentile(measured.batchMs, 99).toFixed(2)),
-  rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
+  rssMB,
+  encoder: encoder ?? (full instanceof EnsembleClassifier ? full.encoderStatus : 'no encoder members'),
 };
 if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
 else console.table(result);
+
+/** Distinct synthetic titles in three languages (level x field x scope), shuffled deterministically. */
+function syntheticTitles(n: number): string[] {
+  const levels = ['', 'Senior ', 'Junior ', 'Lead ', 'Head of ', 'Chief ', 'Leiter ', 'Stellvertretende Leiterin ', 'Responsable ', 'Directrice ', 'Assistant ', 'Werkstudent ', 'Stagiaire ', 'Principal ', 'Praktikantin '];
+  const fields = ['Sales', 'Marketing', 'Software Engineering', 'Vertrieb', 'Einkauf', 'Buchhaltung', 'Ressources Humaines', 'Comptabilité', 'Achats', 'Kundenservice', 'Project Management', 'Data Science', 'Business Development', 'Recruiting', 'IT-Infrastruktur', 'Service Client', 'Logistik', 'Controlling', 'Communication', 'Qualitätssicherung'];
+  const scopes = ['', ' EMEA', ' DACH', ' France', ' Deutschland', ' International', ' Key Accounts', ' B2B', ' Retail', ' Cloud', ' Backoffice', ' Région Sud', ' Mittelstand', ' Grands Comptes', ' Digital'];
+  const all = levels.flatMap((l) => fields.flatMap((f) => scopes.map((s) => `${l}${f}${s}`)));
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  if (n > all.length) throw new Error(`--encoder-titles at most ${all.length}`);
+  return all.slice(0, n);
+}
+
+async function benchEncoder(classifier: EnsembleClassifier) {
+  const n = Number(values['encoder-titles']);
+  const repeat = Number(values.repeat);
+  const distinct = syntheticTitles(2 * n);
+  const timeBatches = async (titles: string[], score: (batch: string[]) => Promise<unknown>) => {
+    const started = performance.now();
+    for (let i = 0; i < titles.length; i += batchSize) await score(titles.slice(i, i + batchSize));
+    return Math.round(titles.length / ((performance.now() - started) / 1000));
+  };
+  const classify = (batch: string[]) => classifier.classify(batch.map((t) => prepareTitle(t)));
+  const cacheOff = await timeBatches(distinct.slice(0, n), classify);
+  // A stream of n titles: each is, with probability `repeat`, one the stream already had.
+  let seed = 11;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const fresh = distinct.slice(n);
+  const stream: string[] = [];
+  for (let i = 0; i < n; i++) {
+    stream.push(stream.length > 0 && random() < repeat ? stream[Math.floor(random() * stream.length)]! : fresh.pop()!);
+  }
+  const cacheOn = await timeBatches(stream, classify);
+  const rssWithEncoderMB = Math.round(process.memoryUsage().rss / 2 ** 20);
+  // The encoder alone, on titles it never saw (a second instance: the scorer's cache is warm).
+  const alone = await SentenceEncoder.load(defaultEncoderDir());
+  const encoderOnly = await timeBatches(syntheticTitles(n), (batch) => alone.encode(batch));
+  await alone.dispose();
+  return {
+    version: alone.info.version,
+    distinctTitles: n,
+    encoderOnlyTitlesPerSec: encoderOnly,
+    cacheOffTitlesPerSec: cacheOff,
+    cacheOnTitlesPerSec: cacheOn,
+    repeatRate: repeat,
+    rssWithEncoderMB,
+    cache: classifier.embeddingCacheStats(),
+  };
+}

@@ -93,24 +93,36 @@ def q4_values(qs: np.ndarray) -> np.ndarray:
     return np.concatenate([qs & 0x0F, qs >> 4], axis=1)
 
 
-def linear(g: "Graph", x: str, name: str, n_out: int, n_in: int) -> str:
-    """y = x W^T + b in int8: W per output channel (from its Q4_0 blocks), x per token. Scales
-    per token keep a title's embedding independent of the other titles in its batch, which
-    ONNX Runtime's dynamic quantization (one scale per tensor) would not."""
+def dequantized(g: "Graph", name: str, n_out: int, n_in: int) -> np.ndarray:
+    """The float32 weight [n_out, n_in] of a Q4_0 tensor."""
     scale, qs = g.m["tensors"][f"{name}.w"]
-    w = ((q4_values(qs).astype(np.float32) - 8) * scale.astype(np.float32)[:, None]).reshape(n_out, n_in)
+    return ((q4_values(qs).astype(np.float32) - 8) * scale.astype(np.float32)[:, None]).reshape(n_out, n_in)
+
+
+def quantize_tokens(g: "Graph", x: str) -> tuple[str, str]:
+    """x as uint8 (zero point 128) with one scale per token. Per-token scales keep a title's
+    embedding independent of the other titles in its batch, which ONNX Runtime's dynamic
+    quantization (one scale per tensor) would not."""
+    scale = g.node("Max", [g.node("Div", [g.node("ReduceMax", [g.node("Abs", [x]), g.const([-1])], keepdims=1),
+                                           g.const([127.0], np.float32)]), g.const([1e-12], np.float32)])
+    q = g.node("Cast", [g.node("Add", [g.node("Round", [g.node("Div", [x, scale])]), g.const([128.0], np.float32)])],
+               to=TensorProto.UINT8)
+    return q, scale
+
+
+def linear(g: "Graph", x: str, names: list[str], n_in: int, n_out: int) -> str:
+    """x W^T + b in int8 (u8 x s8, the fast integer kernel on x86), W per output channel. Several
+    layers reading the same input (Q, K, V) are one product, split afterwards."""
+    x_q, x_scale = quantize_tokens(g, x)
+    w = np.concatenate([dequantized(g, n, n_out, n_in) for n in names])
     w_scale = np.maximum(np.abs(w).max(axis=1), 1e-12) / 127.0
     w_q = np.round(w / w_scale[:, None]).astype(np.int8)
-    x_scale = g.node("Max", [g.node("Div", [g.node("ReduceMax", [g.node("Abs", [x]), g.const([-1])], keepdims=1),
-                                            g.const([127.0], np.float32)]), g.const([1e-12], np.float32)])
-    # uint8 with zero point 128: the u8 x s8 product is the fast integer kernel on x86.
-    x_q = g.node("Cast", [g.node("Add", [g.node("Round", [g.node("Div", [x, x_scale])]), g.const([128.0], np.float32)])],
-                 to=TensorProto.UINT8)
-    y = g.node("MatMulInteger", [x_q, g.init(f"{name}.wq", np.ascontiguousarray(w_q.T)), g.const(128, np.uint8)])
+    b = np.concatenate([g.m["tensors"][f"{n}.b"] for n in names])
+    y = g.node("MatMulInteger", [x_q, g.init(f"{names[0]}.wq", np.ascontiguousarray(w_q.T)), g.const(128, np.uint8)])
     # Weight scale first, token scale second: ONNX Runtime fuses MatMulInteger-Cast-Mul into
     # MatMulIntegerToFloat, and given the product of both scales that fusion drops the bias.
-    y = g.node("Mul", [g.node("Cast", [y], to=TensorProto.FLOAT), g.init(f"{name}.ws", w_scale.astype(np.float32))])
-    return g.node("Add", [g.node("Mul", [y, x_scale]), g.init(f"{name}.b", g.m["tensors"][f"{name}.b"])])
+    y = g.node("Mul", [g.node("Cast", [y], to=TensorProto.FLOAT), g.init(f"{names[0]}.ws", w_scale.astype(np.float32))])
+    return g.node("Add", [g.node("Mul", [y, x_scale]), g.init(f"{names[0]}.b", b)])
 
 
 class Graph:
@@ -168,21 +180,24 @@ def build_onnx(m: dict) -> onnx.ModelProto:
 
     for layer in range(m["NL"]):
         p = f"l{layer}"
-        def split(name: str, perm: list[int]) -> str:
-            return g.node("Transpose", [g.node("Reshape", [linear(g, x, f"{p}.{name}", H, H), heads])], perm=perm)
-        q, k, v = split("q", [0, 2, 1, 3]), split("k", [0, 2, 3, 1]), split("v", [0, 2, 1, 3])
+        qkv = linear(g, x, [f"{p}.q", f"{p}.k", f"{p}.v"], H, H)
+        parts = [f"{p}.{n}" for n in "qkv"]
+        g.nodes.append(helper.make_node("Split", [qkv, g.const([H, H, H])], parts, axis=-1))
+        def heads_of(part: str, perm: list[int]) -> str:
+            return g.node("Transpose", [g.node("Reshape", [part, heads])], perm=perm)
+        q, k, v = heads_of(parts[0], [0, 2, 1, 3]), heads_of(parts[1], [0, 2, 3, 1]), heads_of(parts[2], [0, 2, 1, 3])
         scores = g.node("Add", [g.node("Mul", [g.node("MatMul", [q, k]), inv_sqrt]), bias])
         ctx = g.node("MatMul", [g.node("Softmax", [scores], axis=-1), v])
         ctx = g.node("Reshape", [g.node("Transpose", [ctx], perm=[0, 2, 1, 3]), g.const([0, 0, H])])
-        attn = linear(g, ctx, f"{p}.ao", H, H)
+        attn = linear(g, ctx, [f"{p}.ao"], H, H)
         x = g.node("LayerNormalization", [g.node("Add", [x, attn]), g.init(f"{p}.aln.w", t[f"{p}.aln.w"]),
                                           g.init(f"{p}.aln.b", t[f"{p}.aln.b"])], axis=-1, epsilon=m["eps"])
-        mid = linear(g, x, f"{p}.fi", FF, H)
+        mid = linear(g, x, [f"{p}.fi"], H, FF)
         # Exact (erf) GELU, as in BERT; ONNX Runtime fuses this pattern into one Gelu kernel.
         erf = g.node("Erf", [g.node("Mul", [mid, g.const([1 / np.sqrt(2.0)], np.float32)])])
         mid = g.node("Mul", [g.node("Mul", [mid, g.const([0.5], np.float32)]),
                              g.node("Add", [erf, g.const([1.0], np.float32)])])
-        out = linear(g, mid, f"{p}.fo", H, FF)
+        out = linear(g, mid, [f"{p}.fo"], FF, H)
         last = "last_hidden_state" if layer == m["NL"] - 1 else None
         x = g.node("LayerNormalization", [g.node("Add", [x, out]), g.init(f"{p}.oln.w", t[f"{p}.oln.w"]),
                                           g.init(f"{p}.oln.b", t[f"{p}.oln.b"])], out=last, axis=-1, epsilon=m["eps"])
