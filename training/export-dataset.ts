@@ -119,7 +119,7 @@ if (existsSync(join(args.encoder!, 'encoder.json'))) {
   const { data, width } = await sentenceEncoder.features(prepared);
   writeFileSync(encoderFile, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   const { version, dim } = sentenceEncoder.info;
-  encoder = { version, dim, conceptsSha256: sentenceEncoder.conceptsSha256, features: encoderFeatureNames(dim), file: encoderFile };
+  encoder = { version, dim, conceptsSha256: sentenceEncoder.conceptsSha256, features: encoderFeatureNames(dim) };
   process.stderr.write(`encoded ${rows} titles (${sentenceEncoder.cacheStats().computed} distinct) with ${version} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${width} encoder features each\n`);
   await sentenceEncoder.dispose();
 } else {

@@ -53,9 +53,9 @@ def load(path: str) -> Dataset:
     encoder, info = None, meta.get("encoder")
     if info:
         width = len(info["features"])
-        encoder = np.fromfile(info["file"], dtype="<f4")
+        encoder = np.fromfile(f"{path}.encoder.f32", dtype="<f4")  # written beside the rows
         if encoder.size != len(rows) * width:
-            raise ValueError(f"{info['file']}: {encoder.size} values, expected {len(rows)} rows x {width}")
+            raise ValueError(f"{path}.encoder.f32: {encoder.size} values, expected {len(rows)} rows x {width}")
         encoder = encoder.reshape(len(rows), width)
     return Dataset(
         dense_names=names,

@@ -1,0 +1,83 @@
+/**
+ * The ensemble's encoder members in service, and the ensemble without them: where models/encoder
+ * is absent or holds another encoder version, it serves the pool fitted without the encoder
+ * members, says so (status, log) and every prediction lists the members that decided it.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { defaultEncoderDir } from '../../src/classify/encoder.ts';
+import { EnsembleClassifier } from '../../src/classify/ensemble.ts';
+import { classifierStatus } from '../../src/classify/load-classifier.ts';
+import { loadManifest } from '../../src/classify/manifest.ts';
+import { logger } from '../../src/logger.ts';
+import { prepareTitle } from '../../src/text/prepare.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+// A model with encoder members: the shipped one, or the reduced one CI trains.
+const modelDir = [join(root, 'models'), process.env.EXTRA_MODELS_DIR].find(
+  (dir): dir is string => !!dir && existsSync(join(dir, 'manifest.json')) && loadManifest(dir).encoder !== null,
+);
+const encoderInstalled = existsSync(join(defaultEncoderDir(), 'encoder.json'));
+
+it.runIf(process.env.CI)('CI has a model with encoder members to test', () => {
+  expect(modelDir).toBeDefined();
+});
+
+describe.runIf(modelDir)('encoder members', () => {
+  const dir = modelDir!;
+  const titles = ['Buchhalterin', 'comptable', 'Head of Purchasing'].map((t) => prepareTitle(t));
+  const scratch = mkdtempSync(join(tmpdir(), 'cv-encoder-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it.runIf(encoderInstalled)('serve with the encoder: members, neighbours and the explanation', async () => {
+    const ensemble = await EnsembleClassifier.load(dir);
+    expect(ensemble.encoderStatus.state).toBe('loaded');
+    const [prediction] = await ensemble.classify([titles[0]!]);
+    for (const task of ['seniority', 'department'] as const) {
+      const p = prediction![task];
+      expect(Object.keys(p.members!)).toEqual(expect.arrayContaining(['encoder_lr', 'encoder_knn']));
+      expect(p.neighbours!.length).toBeGreaterThan(0);
+      const sims = p.neighbours!.map((n) => n.similarity);
+      expect(sims).toEqual([...sims].sort((a, b) => b - a));
+      if (p.source === 'ensemble') expect(p.why).toContain('nearest: ');
+    }
+    expect(classifierStatus(ensemble).encoder!.state).toBe('loaded');
+  });
+
+  it('serve without the encoder where it is absent, say so once, and name the deciding members', async () => {
+    const warn = vi.spyOn(logger, 'warn');
+    const ensemble = await EnsembleClassifier.load(dir, { encoderDir: join(scratch, 'absent') });
+    expect(ensemble.encoderStatus.state).toBe('absent');
+    expect(ensemble.encoderStatus.detail).toContain('npm run models:encoder');
+    expect(warn).toHaveBeenCalledTimes(1);
+    warn.mockRestore();
+    expect(classifierStatus(ensemble)).toEqual({ modelVersion: ensemble.modelVersion, encoder: ensemble.encoderStatus });
+    const predictions = await ensemble.classify(titles);
+    for (const p of predictions) {
+      for (const task of ['seniority', 'department'] as const) {
+        const members = Object.keys(p[task].members!);
+        expect(members).toEqual(ensemble.servedMembers(task));
+        expect(members.some((m) => m.startsWith('encoder_'))).toBe(false);
+        expect(p[task].neighbours).toBeUndefined();
+        expect(p[task].why).toContain('without the sentence encoder');
+      }
+    }
+  });
+
+  it('treat another encoder version as absent, not as a silent mix', async () => {
+    const other = join(scratch, 'other');
+    mkdirSync(other);
+    const wanted = loadManifest(dir).encoder!;
+    writeFileSync(
+      join(other, 'encoder.json'),
+      JSON.stringify({ name: 'multilingual-e5-small', version: `${wanted.version}-other`, dim: 384, prefix: 'query: ', pooling: 'mean', normalize: true, dtype: 'q8', onnxSha256: '0', source: 'test', licence: 'MIT' }),
+    );
+    const ensemble = await EnsembleClassifier.load(dir, { encoderDir: other });
+    expect(ensemble.encoderStatus).toEqual({ state: 'mismatch', detail: expect.stringContaining(wanted.version) });
+    const [p] = await ensemble.classify([titles[1]!]);
+    expect(Object.keys(p!.department.members!).some((m) => m.startsWith('encoder_'))).toBe(false);
+  });
+});
