@@ -25,7 +25,7 @@ from sklearn.model_selection import GroupKFold
 
 from cvtrain import onnx_export
 from cvtrain.data import CLASSES, TASKS, Vocabulary, load
-from cvtrain.members import ENCODER_MEMBERS, MEMBERS, NGRAM_PREFIXES, Member
+from cvtrain.members import DEFAULT_ENCODER_MEMBERS, ENCODER_MEMBERS, MEMBERS, NGRAM_PREFIXES, Member
 from cvtrain.pool import em_priors, fit_pool, fit_threshold, pool, with_fallback
 from cvtrain.report import confusion_image, fmt, metrics
 
@@ -42,10 +42,12 @@ class Config:
         self.pseudo_weight = args.pseudo_weight
         self.pseudo_floor = args.pseudo_floor
         # Default: every member the dataset can feed (the encoder members need encoder features).
-        default = MEMBERS + (ENCODER_MEMBERS if has_encoder else ())
+        default = MEMBERS + (DEFAULT_ENCODER_MEMBERS if has_encoder else ())
         self.members = tuple(args.members.split(",")) if args.members else default
         if any(m in ENCODER_MEMBERS for m in self.members) and not has_encoder:
             raise SystemExit("encoder members asked for, but the dataset has no encoder features: run npm run models:encoder, then npm run train")
+        # Encoder members measured in the ablation though not in the ensemble.
+        self.ablation_members = tuple(m for m in ENCODER_MEMBERS if has_encoder and m not in self.members)
 
     @property
     def base_members(self) -> tuple[str, ...]:
@@ -108,12 +110,15 @@ def in_domain(ds, cfg: Config, log) -> dict:
     for k, (_, test) in enumerate(GroupKFold(n_splits=cfg.params["folds"]).split(dev_idx, groups=groups)):
         folds[test] = k
     blind = without_context(ds)
-    oof = {task: {m: np.zeros((len(dev_idx), len(CLASSES[task]))) for m in (*cfg.members, "gbdt_no_context")} for task in TASKS}
+    extra = with_members(cfg, cfg.ablation_members)
+    oof = {task: {m: np.zeros((len(dev_idx), len(CLASSES[task]))) for m in (*cfg.members, *extra.members, "gbdt_no_context")} for task in TASKS}
     for k in range(cfg.params["folds"]):
         train_groups = set(groups[folds != k])
         test_rows = dev_idx[folds == k]
         for task in TASKS:
             members = fit_members(ds, task, cfg, train_groups)
+            if extra.members:
+                members.update(fit_members(ds, task, extra, train_groups))
             for name, member in members.items():
                 oof[task][name][folds == k] = member.predict(ds, test_rows)
             if "gbdt" in cfg.members:
@@ -220,7 +225,8 @@ def ship(ds, cfg: Config, out_dir: str, log) -> dict:
             elif name == "word_mlp":
                 model = onnx_export.mlp_to_onnx(member.model.coefs_, member.model.intercepts_, f"{name}_{task}")
             elif name == "encoder_lr":
-                model = onnx_export.dense_linear_to_onnx(member.model.coef_, member.model.intercept_, f"{name}_{task}")
+                # The last column is the CSV-domain flag, 0 in serving: the graph leaves it out.
+                model = onnx_export.dense_linear_to_onnx(member.model.coef_[:, :-1], member.model.intercept_, f"{name}_{task}")
             elif name == "encoder_knn":
                 model = onnx_export.nearest_titles_to_onnx(member.model, ds.encoder.shape[1], f"{name}_{task}")
                 # The neighbours' titles and labels, for the explanation serving shows.
@@ -291,7 +297,7 @@ def main():
     ap.add_argument("--dev-weight", type=float, default=4.0)
     ap.add_argument("--pseudo-weight", type=float, default=0.5)
     ap.add_argument("--pseudo-floor", type=float, default=0.7)
-    ap.add_argument("--members", default=None, help=f"comma-separated; default {','.join(MEMBERS + ENCODER_MEMBERS)} (the encoder ones when the dataset has encoder features)")
+    ap.add_argument("--members", default=None, help=f"comma-separated; default {','.join(MEMBERS + DEFAULT_ENCODER_MEMBERS)} (the encoder ones when the dataset has encoder features; also {','.join(m for m in ENCODER_MEMBERS if m not in DEFAULT_ENCODER_MEMBERS)})")
     args = ap.parse_args()
     started = time.time()
     log = lambda msg: print(f"[{time.time() - started:6.1f}s] {msg}", flush=True)
@@ -318,10 +324,12 @@ def main():
         if cfg.base_members != cfg.members:
             base = [cv["oof"][task][m] for m in cfg.base_members]
             variants["ensemble + fallback, without encoder"] = cross_fitted_pool(base, y, kw, folds)[1]
+        for m in cfg.ablation_members:
+            variants[f"ensemble + fallback, with {m} too"] = cross_fitted_pool(probs + [cv["oof"][task][m]], y, kw, folds)[1]
             w0, b0 = fit_pool(base, y)
             t0 = fit_threshold(pool(base, w0, b0), kw, y)
             degraded = {"members": list(cfg.base_members), "weights": w0.tolist(), "bias": b0.tolist(), "fallbackThreshold": t0}
-        for m in (*cfg.members, "gbdt_no_context"):
+        for m in (*cfg.members, *cfg.ablation_members, "gbdt_no_context"):
             if m in cv["oof"][task] and (m != "gbdt_no_context" or "gbdt" in cfg.members):
                 variants[m] = cv["oof"][task][m].argmax(1)
         evaluation["inDomain"][task] = evaluate_subsets(task, y, variants, active)

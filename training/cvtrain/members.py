@@ -3,10 +3,12 @@
 - ngram_lr: multinomial logistic regression on character 2-5-grams and word 1-2-grams.
 - gbdt: LightGBM on dense features (keyword-rule scores, language, title shape, profile context).
 - word_mlp: a one-hidden-layer network on word 1-2-grams only.
+- encoder_knn: the labeled training titles nearest in the sentence encoder's embedding space vote
+  (softmax over cosine, times the row's training weight, so annotated CV titles count as much as
+  they do for every other member). Its index holds int8 rows, exactly as the exported ONNX graph.
 - encoder_lr: logistic regression on the sentence-encoder features (multilingual embedding plus
-  cosine to each class description of config/concepts.json).
-- encoder_knn: the labeled training titles nearest in embedding space vote (softmax over cosine).
-  Its index holds int8 rows, exactly as the exported ONNX graph does.
+  cosine to each class description of config/concepts.json) and the CSV-domain flag. Measured in
+  the ablation; not in the default ensemble (it lowers department macro-F1 there).
 """
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ from sklearn.neural_network import MLPClassifier
 from .data import CLASSES, Vocabulary
 
 MEMBERS = ("ngram_lr", "gbdt", "word_mlp")
-ENCODER_MEMBERS = ("encoder_lr", "encoder_knn")
+ENCODER_MEMBERS = ("encoder_knn", "encoder_lr")
+DEFAULT_ENCODER_MEMBERS = ("encoder_knn",)
 KNN = {"k": 10, "temperature": 0.02, "smoothing": 0.01}
 NGRAM_PREFIXES = {"ngram_lr": ("c:", "w:", "d:"), "word_mlp": ("w:", "d:")}
 
@@ -49,7 +52,11 @@ class Member:
     def _x(self, ds, idx):
         if self.name == "gbdt":
             return ds.dense[idx]
-        if self.name.startswith("encoder_"):
+        if self.name == "encoder_lr":
+            # The CSV-domain flag, as every other member has it; 0 in serving, so the exported
+            # graph drops its column.
+            return np.hstack([ds.encoder[idx], ds.dense[idx][:, [ds.dense_names.index("domain_csv")]]])
+        if self.name == "encoder_knn":
             return ds.encoder[idx]
         return self.vocab.matrix([ds.rows[i]["ngrams"] for i in idx])
 
@@ -78,7 +85,8 @@ class Member:
             # the explanation of a prediction.
             labeled = ds.kind[idx] != "cv-unlabeled"
             dim = ds.encoder_info["dim"]
-            self.model = NearestTitles(self.n_classes, **KNN).fit(x[labeled, :dim], y[labeled], [ds.rows[i]["title"] for i in idx[labeled]])
+            self.model = NearestTitles(self.n_classes, **KNN).fit(
+                x[labeled, :dim], y[labeled], w[labeled], [ds.rows[i]["title"] for i in idx[labeled]])
         elif self.name == "gbdt":
             self.model = lgb.LGBMClassifier(
                 n_estimators=self.params.get("gbdt_trees", 100), learning_rate=0.1, num_leaves=15,
@@ -101,19 +109,24 @@ def quantize_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class NearestTitles:
-    """k nearest labeled titles by cosine (embeddings are unit length); p = softmax over the k
-    similarities / temperature, summed per label, then smoothed towards uniform."""
+    """k nearest labeled titles by cosine (embeddings are unit length); each votes for its label
+    with softmax(similarity / temperature) times its training weight; votes are normalized, then
+    smoothed towards uniform."""
 
     def __init__(self, n_classes: int, k: int, temperature: float, smoothing: float):
         self.n_classes, self.k, self.temperature, self.smoothing = n_classes, k, temperature, smoothing
         self.classes_ = np.arange(n_classes)
 
-    def fit(self, embeddings: np.ndarray, y: np.ndarray, titles: list[str]):
+    def fit(self, embeddings: np.ndarray, y: np.ndarray, weights: np.ndarray, titles: list[str]):
         q, scale = quantize_rows(embeddings)
-        # A title repeated with the same label is one neighbour, not k copies of itself.
-        _, first = np.unique(np.hstack([q, y[:, None].astype(np.int8)]), axis=0, return_index=True)
-        first.sort()
+        # A title repeated with the same label is one neighbour (with the summed weight), not k
+        # copies of itself.
+        _, first, inverse = np.unique(np.hstack([q, y[:, None].astype(np.int8)]), axis=0, return_index=True, return_inverse=True)
+        summed = np.bincount(inverse.ravel(), weights=weights)
+        order = np.argsort(first)
+        first = first[order]
         self.q, self.scale, self.y = q[first], scale[first], y[first].astype(np.int64)
+        self.weight = summed[order].astype(np.float32)
         self.titles = [titles[i] for i in first]
         return self
 
@@ -123,10 +136,9 @@ class NearestTitles:
         e = features[:, : self.q.shape[1]].astype(np.float32)
         sims = (e @ self.q.T.astype(np.float32)) * self.scale
         k = min(self.k, sims.shape[1])
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        vals = np.take_along_axis(sims, top, 1)
-        order = np.argsort(-vals, axis=1, kind="stable")
-        return np.take_along_axis(top, order, 1), np.take_along_axis(vals, order, 1)
+        # Ties (the same title with two labels) go to the lower index, as ONNX TopK breaks them.
+        top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        return top, np.take_along_axis(sims, top, 1)
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         out = np.zeros((len(features), self.n_classes))
@@ -135,7 +147,8 @@ class NearestTitles:
             w = np.exp((vals - vals[:, :1]) / self.temperature)
             w /= w.sum(axis=1, keepdims=True)
             p = np.zeros((len(top), self.n_classes))
-            np.add.at(p, (np.arange(len(top))[:, None].repeat(top.shape[1], 1), self.y[top]), w)
+            np.add.at(p, (np.arange(len(top))[:, None].repeat(top.shape[1], 1), self.y[top]), w * self.weight[top])
+            p /= p.sum(axis=1, keepdims=True)
             out[start:start + 1024] = p * (1 - self.smoothing) + self.smoothing / self.n_classes
         return out
 

@@ -133,15 +133,16 @@ def dense_linear_to_onnx(coef: np.ndarray, intercept: np.ndarray, name: str) -> 
 
 def nearest_titles_to_onnx(knn, n_features: int, name: str) -> onnx.ModelProto:
     """The NearestTitles member: cosine to the int8 index (cast to float once, at session start),
-    top-k, softmax over similarity / temperature, votes per label, smoothing. Also outputs the
+    top-k, softmax over similarity / temperature times the rows' weights, votes per label,
+    normalization, smoothing. Also outputs the
     neighbours' index rows and similarities, which serving shows as the explanation."""
     dim, c = knn.q.shape[1], knn.n_classes
-    onehot = np.zeros((len(knn.y), c), dtype=np.float32)
-    onehot[np.arange(len(knn.y)), knn.y] = 1
+    votes = np.zeros((len(knn.y), c), dtype=np.float32)  # one-hot label times the row's weight
+    votes[np.arange(len(knn.y)), knn.y] = knn.weight
     inits = [
         numpy_helper.from_array(np.ascontiguousarray(knn.q.T), "index_q"),
         numpy_helper.from_array(knn.scale, "index_scale"),
-        numpy_helper.from_array(onehot, "index_labels"),
+        numpy_helper.from_array(votes, "index_votes"),
         numpy_helper.from_array(np.array([0], dtype=np.int64), "zero"),
         numpy_helper.from_array(np.array([dim], dtype=np.int64), "dim"),
         numpy_helper.from_array(np.array([1], dtype=np.int64), "one"),
@@ -160,9 +161,11 @@ def nearest_titles_to_onnx(knn, n_features: int, name: str) -> onnx.ModelProto:
         helper.make_node("Mul", ["similarities", "inv_t"], ["scaled"]),
         helper.make_node("Softmax", ["scaled"], ["w"], axis=-1),
         helper.make_node("Unsqueeze", ["w", "two"], ["w3"]),
-        helper.make_node("Gather", ["index_labels", "neighbours"], ["votes"], axis=0),
+        helper.make_node("Gather", ["index_votes", "neighbours"], ["votes"], axis=0),
         helper.make_node("Mul", ["votes", "w3"], ["weighted"]),
-        helper.make_node("ReduceSum", ["weighted", "one"], ["p"], keepdims=0),
+        helper.make_node("ReduceSum", ["weighted", "one"], ["p_raw"], keepdims=0),
+        helper.make_node("ReduceSum", ["p_raw", "one"], ["total"], keepdims=1),
+        helper.make_node("Div", ["p_raw", "total"], ["p"]),
         helper.make_node("Mul", ["p", "keep"], ["p_keep"]),
         helper.make_node("Add", ["p_keep", "floor"], ["probabilities"]),
     ]
