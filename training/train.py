@@ -324,11 +324,11 @@ def main():
         if cfg.base_members != cfg.members:
             base = [cv["oof"][task][m] for m in cfg.base_members]
             variants["ensemble + fallback, without encoder"] = cross_fitted_pool(base, y, kw, folds)[1]
-        for m in cfg.ablation_members:
-            variants[f"ensemble + fallback, with {m} too"] = cross_fitted_pool(probs + [cv["oof"][task][m]], y, kw, folds)[1]
             w0, b0 = fit_pool(base, y)
             t0 = fit_threshold(pool(base, w0, b0), kw, y)
             degraded = {"members": list(cfg.base_members), "weights": w0.tolist(), "bias": b0.tolist(), "fallbackThreshold": t0}
+        for m in cfg.ablation_members:
+            variants[f"ensemble + fallback, with {m} too"] = cross_fitted_pool(probs + [cv["oof"][task][m]], y, kw, folds)[1]
         for m in (*cfg.members, *cfg.ablation_members, "gbdt_no_context"):
             if m in cv["oof"][task] and (m != "gbdt_no_context" or "gbdt" in cfg.members):
                 variants[m] = cv["oof"][task][m].argmax(1)

@@ -7,12 +7,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { defaultEncoderDir } from '../../src/classify/encoder.ts';
 import { EnsembleClassifier } from '../../src/classify/ensemble.ts';
-import { classifierStatus } from '../../src/classify/load-classifier.ts';
+import { classifierStatus, shareEmbeddings } from '../../src/classify/load-classifier.ts';
 import { loadManifest } from '../../src/classify/manifest.ts';
 import { logger } from '../../src/logger.ts';
+import { openDatabase, queryRows } from '../../src/store/db.ts';
 import { prepareTitle } from '../../src/text/prepare.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -38,13 +40,35 @@ describe.runIf(modelDir)('encoder members', () => {
     const [prediction] = await ensemble.classify([titles[0]!]);
     for (const task of ['seniority', 'department'] as const) {
       const p = prediction![task];
-      expect(Object.keys(p.members!)).toEqual(expect.arrayContaining(['encoder_lr', 'encoder_knn']));
+      expect(Object.keys(p.members!)).toEqual(ensemble.servedMembers(task));
+      expect(Object.keys(p.members!)).toContain('encoder_knn');
       expect(p.neighbours!.length).toBeGreaterThan(0);
       const sims = p.neighbours!.map((n) => n.similarity);
       expect(sims).toEqual([...sims].sort((a, b) => b - a));
       if (p.source === 'ensemble') expect(p.why).toContain('nearest: ');
     }
     expect(classifierStatus(ensemble).encoder!.state).toBe('loaded');
+  });
+
+  it.runIf(encoderInstalled)('share embeddings through the title_embeddings table: a second scorer encodes nothing again', async () => {
+    const database = await openDatabase({ pgliteDir: 'memory://' });
+    try {
+      await database.migrate();
+      const first = await EnsembleClassifier.load(dir);
+      shareEmbeddings(first, database.db);
+      await first.classify(titles);
+      const rows = await queryRows<{ n: number; version: string }>(
+        database.db,
+        sql`select count(*)::int as n, min(encoder_version) as version from title_embeddings`,
+      );
+      expect(rows[0]).toEqual({ n: titles.length, version: loadManifest(dir).encoder!.version });
+      const second = await EnsembleClassifier.load(dir);
+      shareEmbeddings(second, database.db);
+      await second.classify(titles);
+      expect(second.embeddingCacheStats()).toEqual({ lruHits: 0, storeHits: titles.length, computed: 0 });
+    } finally {
+      await database.close();
+    }
   });
 
   it('serve without the encoder where it is absent, say so once, and name the deciding members', async () => {

@@ -99,8 +99,14 @@ describe('the dashboard server', () => {
     try {
       const res = await fetch(`${broken.url}/readyz`);
       expect(res.status).toBe(503);
-      const body = (await res.json()) as { status: string; checks: { kafka: { status: string; error: string }; postgres: { status: string } } };
+      const body = (await res.json()) as {
+        status: string;
+        checks: { kafka: { status: string; error: string }; postgres: { status: string } };
+        classifier: { modelVersion: string; encoder: unknown };
+      };
       expect(body.status).toBe('not ready');
+      // The classifier is reported too (a keyword classifier has no sentence encoder to report).
+      expect(body.classifier).toEqual({ modelVersion: new KeywordClassifier().modelVersion, encoder: null });
       expect(body.checks.postgres.status).toBe('ok');
       expect(body.checks.kafka.status).toBe('error');
       expect(body.checks.kafka.error).not.toBe('');
