@@ -31,7 +31,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     titles: { type: 'string', default: '50000' },
     batch: { type: 'string', default: '512' },
-    'encoder-titles': { type: 'string', default: '3000' },
+    'encoder-titles': { type: 'string', default: '2000' },
     repeat: { type: 'string', default: '0.5' },
   },
 });
@@ -111,7 +111,7 @@ function syntheticTitles(n: number): string[] {
     const j = Math.floor(random() * (i + 1));
     [all[i], all[j]] = [all[j]!, all[i]!];
   }
-  if (n > all.length) throw new Error(`--encoder-titles at most ${all.length}`);
+  if (n > all.length) throw new Error(`--encoder-titles at most ${all.length / 2}`);
   return all.slice(0, n);
 }
 

@@ -94,8 +94,9 @@ export class SentenceEncoder {
     const extract = await pipeline('feature-extraction', basename(dir), {
       dtype: info.dtype,
       local_files_only: true,
-      // One thread: the pipeline parallelizes across jobs and processes, not inside a batch.
-      session_options: { intraOpNumThreads: 1, interOpNumThreads: 1 },
+      // One thread: the pipeline parallelizes across jobs and processes, not inside a batch. No
+      // memory arena (see onnx-member.ts).
+      session_options: { intraOpNumThreads: 1, interOpNumThreads: 1, enableCpuMemArena: false },
     });
     const { concepts, sha256 } = readConcepts(conceptsPath);
     const encoder = new SentenceEncoder(info, extract, [], sha256);
