@@ -134,7 +134,10 @@ class NearestTitles:
         """Indices into the index and similarities of the k nearest, best first (the features'
         leading columns are the embedding)."""
         e = features[:, : self.q.shape[1]].astype(np.float32)
-        sims = (e @ self.q.T.astype(np.float32)) * self.scale
+        # int8 per row on both sides, as the ONNX graph (QuantizeLinear rounds half to even too).
+        e_scale = (np.abs(e).max(axis=1, keepdims=True) * np.float32(1 / 127.0) + np.float32(1e-12)).astype(np.float32)
+        e_q = np.round(e / e_scale).astype(np.int32)
+        sims = (e_q @ self.q.T.astype(np.int32)).astype(np.float32) * self.scale * e_scale
         k = min(self.k, sims.shape[1])
         # Ties (the same title with two labels) go to the lower index, as ONNX TopK breaks them.
         top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
