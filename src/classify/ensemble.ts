@@ -8,7 +8,7 @@
  * The encoder members need the sentence encoder of models/encoder (not in git: npm run
  * models:encoder). Where it is absent, or is another version than the members were trained
  * with, the ensemble serves the pool fitted without them, says so once in the log and in
- * `status` (shown by /readyz), and every prediction lists the members that decided it.
+ * `encoderStatus` (shown by /readyz), and every prediction lists the members that decided it.
  */
 import { CLASSES, TASKS, type LabelOf, type Task } from '../domain/labels.ts';
 import type { PositionPrediction, PreparedTitle, ProfileContext, TaskPrediction, TitleClassifier } from '../domain/prediction.ts';
