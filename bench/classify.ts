@@ -23,6 +23,7 @@ import { loadClassifier } from '../src/classify/load-classifier.ts';
 import { KeywordClassifier } from '../src/classify/keywords.ts';
 import type { TitleClassifier } from '../src/domain/prediction.ts';
 import type { Position, ProfileMessage } from '../src/domain/profile.ts';
+import { seededRandom } from '../src/ingest/kafka/synthetic-profiles.ts';
 import { scoreProfiles } from '../src/pipeline/score.ts';
 import { prepareTitle } from '../src/text/prepare.ts';
 
@@ -105,8 +106,7 @@ function syntheticTitles(n: number): string[] {
   const fields = ['Sales', 'Marketing', 'Software Engineering', 'Vertrieb', 'Einkauf', 'Buchhaltung', 'Ressources Humaines', 'Comptabilité', 'Achats', 'Kundenservice', 'Project Management', 'Data Science', 'Business Development', 'Recruiting', 'IT-Infrastruktur', 'Service Client', 'Logistik', 'Controlling', 'Communication', 'Qualitätssicherung'];
   const scopes = ['', ' EMEA', ' DACH', ' France', ' Deutschland', ' International', ' Key Accounts', ' B2B', ' Retail', ' Cloud', ' Backoffice', ' Région Sud', ' Mittelstand', ' Grands Comptes', ' Digital'];
   const all = levels.flatMap((l) => fields.flatMap((f) => scopes.map((s) => `${l}${f}${s}`)));
-  let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = seededRandom(7);
   for (let i = all.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [all[i], all[j]] = [all[j]!, all[i]!];
@@ -127,8 +127,7 @@ async function benchEncoder(classifier: EnsembleClassifier) {
   const classify = (batch: string[]) => classifier.classify(batch.map((t) => prepareTitle(t)));
   const cacheOff = await timeBatches(distinct.slice(0, n), classify);
   // A stream of n titles: each is, with probability `repeat`, one the stream already had.
-  let seed = 11;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = seededRandom(11);
   const fresh = distinct.slice(n);
   const stream: string[] = [];
   for (let i = 0; i < n; i++) {

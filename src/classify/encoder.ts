@@ -52,8 +52,13 @@ export function readEncoderInfo(dir: string): EncoderInfo | null {
   return parsed.data;
 }
 
+export interface Concepts {
+  concepts: z.infer<typeof ConceptsSchema>;
+  sha256: string;
+}
+
 /** The concept descriptions and their hash (the manifest records it: edit → retrain). */
-export function readConcepts(path = CONCEPTS_FILE): { concepts: z.infer<typeof ConceptsSchema>; sha256: string } {
+export function readConcepts(path = CONCEPTS_FILE): Concepts {
   const text = readFileSync(path, 'utf8');
   const parsed = ConceptsSchema.safeParse(JSON.parse(text));
   if (!parsed.success) throw new Error(`${path}: ${describeIssues(parsed.error)}`);
@@ -85,7 +90,7 @@ export class SentenceEncoder {
   }
 
   /** Loads the encoder of `dir` (models/encoder) with remote models disabled, and embeds the concepts. */
-  static async load(dir: string, conceptsPath?: string): Promise<SentenceEncoder> {
+  static async load(dir: string, { concepts, sha256 }: Concepts = readConcepts()): Promise<SentenceEncoder> {
     const info = readEncoderInfo(dir);
     if (!info) throw new Error(`${dir}/encoder.json is missing: run npm run models:encoder`);
     env.allowRemoteModels = false;
@@ -98,7 +103,6 @@ export class SentenceEncoder {
       // memory arena (see onnx-member.ts).
       session_options: { intraOpNumThreads: 1, interOpNumThreads: 1, enableCpuMemArena: false },
     });
-    const { concepts, sha256 } = readConcepts(conceptsPath);
     const encoder = new SentenceEncoder(info, extract, [], sha256);
     for (const task of TASKS) {
       for (const c of CLASSES[task]) encoder.centroids.push(meanDirection(await encoder.encode(concepts[task][c]!), info.dim));

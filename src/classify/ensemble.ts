@@ -15,7 +15,7 @@ import type { PositionPrediction, PreparedTitle, ProfileContext, TaskPrediction,
 import { DENSE_FEATURES, denseFeatures, titleNgrams } from '../features/title-features.ts';
 import { logger } from '../logger.ts';
 import type { EmbeddingStore } from './embedding-cache.ts';
-import { SentenceEncoder, defaultEncoderDir, readEncoderInfo } from './encoder.ts';
+import { SentenceEncoder, defaultEncoderDir, readConcepts, readEncoderInfo } from './encoder.ts';
 import { type KeywordResult, keywordScores } from './keywords.ts';
 import { type Manifest, type PoolSpec, loadManifest } from './manifest.ts';
 import { type FeatureBatch, type MemberOutput, type Neighbour, OnnxMember } from './onnx-member.ts';
@@ -184,11 +184,11 @@ async function loadEncoder(manifest: Manifest, dir: string): Promise<{ encoder: 
   if (info.version !== wanted.version) {
     return { encoder: null, status: { state: 'mismatch', detail: `${dir} holds encoder ${info.version}, the model was trained with ${wanted.version}` } };
   }
-  const encoder = await SentenceEncoder.load(dir);
-  if (encoder.conceptsSha256 !== wanted.conceptsSha256) {
-    await encoder.dispose();
+  const concepts = readConcepts();
+  if (concepts.sha256 !== wanted.conceptsSha256) {
     return { encoder: null, status: { state: 'mismatch', detail: 'config/concepts.json changed since training (retrain with npm run train)' } };
   }
+  const encoder = await SentenceEncoder.load(dir, concepts);
   return { encoder, status: { state: 'loaded', detail: `sentence encoder ${info.version}` } };
 }
 

@@ -16,7 +16,7 @@ const TITLES = [
 const ORGANIZATIONS = ['ACME GmbH', 'Nordlicht AG', 'Société Générale', 'Globex Corp', 'Initech', 'Umbrella SE', 'Hooli', 'Stark Industries'];
 
 /** A small deterministic PRNG (mulberry32): the same seed always yields the same profiles. */
-function random(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -31,7 +31,7 @@ const month = (year: number, m: number) => `${year}-${String(m).padStart(2, '0')
 
 /** Profile `i` of a run: ids are `<prefix>-<i>`; 1 to 6 positions (3.5 on average), the latest ACTIVE. */
 export function syntheticProfile(prefix: string, i: number): ProfileMessage {
-  const next = random(i * 7919 + 17);
+  const next = seededRandom(i * 7919 + 17);
   const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
   const count = 1 + Math.floor(next() * 6);
   let year = 2000 + Math.floor(next() * 12);
