@@ -4,6 +4,7 @@
  * TypeScript will feed the models. With the sentence encoder installed (models/encoder, or
  * --encoder DIR) it also writes FILE.encoder.f32: the encoder features of every row (little-endian
  * float32, row-major, in row order). Usage: tsx training/export-dataset.ts --data DIR --out FILE
+ * Progress (rows, then titles encoded: rate and ETA) on stderr, as the CLI commands show it.
  */
 import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -13,6 +14,7 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { SentenceEncoder, encoderFeatureNames } from '../src/classify/encoder.ts';
 import { keywordScores } from '../src/classify/keywords.ts';
+import { createProgress } from '../src/cli/progress.ts';
 import { DEPARTMENT_CLASSES, SENIORITY_CLASSES } from '../src/domain/labels.ts';
 import type { PreparedTitle, ProfileContext } from '../src/domain/prediction.ts';
 import { PositionSchema, describeIssues } from '../src/domain/profile.ts';
@@ -41,11 +43,15 @@ const CsvRows = z.array(z.object({ text: z.string().min(1), label: z.string() })
 
 const out = createWriteStream(args.out!);
 let rows = 0;
+/** Rows of all inputs (read and validated before any is featurized, so the progress has a total). */
+let totalRows = 0;
+const progress = createProgress({ label: 'export-dataset', unit: 'rows' });
 /** The prepared title of every row, in row order, for the encoder features. */
 const prepared: PreparedTitle[] = [];
 
 async function write(row: object): Promise<void> {
   rows += 1;
+  if (rows % 500 === 0) progress.update(rows, totalRows);
   // NaN (a missing context feature) is not JSON: write null, which Python reads back as NaN.
   if (!out.write(`${JSON.stringify(row, (_k, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v))}\n`)) {
     await once(out, 'drain');
@@ -67,11 +73,21 @@ function features(title: PreparedTitle, context: ProfileContext | null, kw: Retu
   };
 }
 
-async function exportCsv(file: string, kind: Kind, task: 'seniority' | 'department'): Promise<void> {
+function readCsv(file: string): z.infer<typeof CsvRows> {
   const parsed = CsvRows.safeParse(parse(readFileSync(join(args.data!, file)), { columns: true, bom: true }));
   if (!parsed.success) throw new Error(`${file}: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+function readCvs(path: string): z.infer<typeof CvFile> {
+  const parsed = CvFile.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) throw new Error(`${path}: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+async function exportCsv(data: z.infer<typeof CsvRows>, kind: Kind, task: 'seniority' | 'department'): Promise<void> {
   const domainCsv = DENSE_FEATURES.indexOf('domain_csv');
-  for (const [i, row] of parsed.data.entries()) {
+  for (const [i, row] of data.entries()) {
     const title = prepareTitle(row.text);
     const f = features(title, null, [keywordScores(title)]);
     prepared.push(title);
@@ -81,10 +97,8 @@ async function exportCsv(file: string, kind: Kind, task: 'seniority' | 'departme
   }
 }
 
-async function exportCvs(path: string, kind: Kind): Promise<void> {
-  const parsed = CvFile.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new Error(`${path}: ${describeIssues(parsed.error)}`);
-  for (const [p, positions] of parsed.data.entries()) {
+async function exportCvs(data: z.infer<typeof CvFile>, kind: Kind): Promise<void> {
+  for (const [p, positions] of data.entries()) {
     const titles = positions.map((pos) => prepareTitle(pos.position, pos.organization ?? null));
     const kw = titles.map(keywordScores);
     for (const [index, pos] of positions.entries()) {
@@ -103,20 +117,39 @@ async function exportCvs(path: string, kind: Kind): Promise<void> {
   }
 }
 
-await exportCsv('seniority-v2.csv', 'csv-seniority', 'seniority');
-await exportCsv('department-v2.csv', 'csv-department', 'department');
-await exportCvs(join(args.data, 'linkedin-cvs-annotated-dev.json'), 'cv-dev');
-await exportCvs(join(args.data, 'linkedin-cvs-not-annotated.json'), 'cv-unlabeled');
-await exportCvs(args.golden!, 'golden');
+const seniorityCsv = readCsv('seniority-v2.csv');
+const departmentCsv = readCsv('department-v2.csv');
+const devCvs = readCvs(join(args.data, 'linkedin-cvs-annotated-dev.json'));
+const unlabeledCvs = readCvs(join(args.data, 'linkedin-cvs-not-annotated.json'));
+const goldenCvs = readCvs(args.golden!);
+const positions = (cvs: z.infer<typeof CvFile>) => cvs.reduce((n, p) => n + p.length, 0);
+totalRows = seniorityCsv.length + departmentCsv.length + positions(devCvs) + positions(unlabeledCvs) + positions(goldenCvs);
+progress.start(totalRows);
+await exportCsv(seniorityCsv, 'csv-seniority', 'seniority');
+await exportCsv(departmentCsv, 'csv-department', 'department');
+await exportCvs(devCvs, 'cv-dev');
+await exportCvs(unlabeledCvs, 'cv-unlabeled');
+await exportCvs(goldenCvs, 'golden');
 out.end();
 await once(out, 'finish');
+progress.update(rows, totalRows);
+progress.stop();
 const encoderFile = `${args.out}.encoder.f32`;
 rmSync(encoderFile, { force: true });
 let encoder: object | null = null;
 if (existsSync(join(args.encoder!, 'encoder.json'))) {
   const started = Date.now();
+  const encoding = createProgress({ label: 'export-dataset: encoding', unit: 'titles' });
+  encoding.phase('loading the sentence encoder');
   const sentenceEncoder = await SentenceEncoder.load(args.encoder!);
-  const { data, width } = await sentenceEncoder.features(prepared);
+  let features: Awaited<ReturnType<SentenceEncoder['features']>>;
+  try {
+    // Counts the distinct titles (the encoder embeds each once).
+    features = await sentenceEncoder.features(prepared, (done, total) => encoding.update(done, total));
+  } finally {
+    encoding.stop();
+  }
+  const { data, width } = features;
   writeFileSync(encoderFile, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   const { version, dim } = sentenceEncoder.info;
   encoder = { version, dim, conceptsSha256: sentenceEncoder.conceptsSha256, features: encoderFeatureNames(dim) };

@@ -1,6 +1,9 @@
 """Trains the cv-pipeline ensemble, evaluates it, and exports ONNX members plus a manifest.
 
-    python training/train.py --dataset training/work/dataset.jsonl --out models [--reduced] [--evaluate]
+    python training/train.py --dataset training/work/dataset.jsonl [--reduced] [--out DIR] [--reports DIR]
+
+The flags and where a run writes (a new folder under out/ unless named): cvtrain/options.py, or
+--help. Normally run by scripts/train.sh (`npm run train`), which exports the dataset first.
 
 The dataset comes from training/export-dataset.ts (TypeScript computes every feature). Protocols
 (DESIGN.md section 5): in-domain = 5-fold cross-validation grouped by CV over the annotated dev
@@ -9,11 +12,11 @@ CV in training at all. The shipped model trains on everything allowed.
 """
 from __future__ import annotations
 
-import argparse
 import copy
 import hashlib
 import json
 import os
+import sys
 import time
 import warnings
 from datetime import datetime, timezone
@@ -23,10 +26,11 @@ import onnx
 import onnxruntime as ort
 from sklearn.model_selection import GroupKFold
 
-from cvtrain import onnx_export
+from cvtrain import onnx_export, options
 from cvtrain.data import CLASSES, TASKS, Vocabulary, load
 from cvtrain.members import DEFAULT_ENCODER_MEMBERS, ENCODER_MEMBERS, MEMBERS, NGRAM_PREFIXES, Member
 from cvtrain.pool import em_priors, fit_pool, fit_threshold, pool, with_fallback
+from cvtrain.progress import Progress
 from cvtrain.report import confusion_image, fmt, metrics
 
 FULL = {"gbdt_trees": 100, "mlp_epochs": 30, "mlp_hidden": 32, "lr_c": 8.0, "encoder_c": 8.0, "folds": 5}
@@ -86,10 +90,27 @@ def vocabularies(ds, cfg: Config, dev_groups, use_pseudo: bool) -> dict[str, Voc
     return {m: Vocabulary(grams, NGRAM_PREFIXES[m]) for m in cfg.members if m in NGRAM_PREFIXES}
 
 
-def fit_members(ds, task: str, cfg: Config, dev_groups, use_pseudo=True) -> dict[str, Member]:
+def fit_members(ds, task: str, cfg: Config, dev_groups, use_pseudo=True, progress: Progress | None = None) -> dict[str, Member]:
     idx, y, w = training_rows(ds, task, cfg, dev_groups, use_pseudo)
     vocabs = vocabularies(ds, cfg, dev_groups, use_pseudo)
-    return {name: Member(name, task, cfg.seed, cfg.params).fit(ds, idx, y, w, vocabs.get(name)) for name in cfg.members}
+    members = {}
+    for name in cfg.members:
+        started = time.time()
+        members[name] = Member(name, task, cfg.seed, cfg.params).fit(ds, idx, y, w, vocabs.get(name))
+        if progress:
+            progress.fitted(name, time.time() - started)
+    return members
+
+
+def fit_plan(cfg: Config, args) -> list[str]:
+    """The member of every fit the run makes (for the ETA): in_domain, strict, ship."""
+    per_fold = [*cfg.members, *cfg.ablation_members, *(("gbdt",) if "gbdt" in cfg.members else ())]
+    plan = per_fold * len(TASKS) * cfg.params["folds"]
+    if not args.no_strict:
+        plan += [*cfg.members] * 2 * len(TASKS)
+    if not args.evaluate_only:
+        plan += [*cfg.members] * len(TASKS)
+    return plan
 
 
 def without_context(ds):
@@ -102,7 +123,7 @@ def without_context(ds):
     return blind
 
 
-def in_domain(ds, cfg: Config, log) -> dict:
+def in_domain(ds, cfg: Config, progress: Progress) -> dict:
     """Out-of-fold member probabilities for every annotated dev row, folds grouped by CV."""
     dev_idx = np.flatnonzero(ds.kind == "cv-dev")
     groups = ds.group[dev_idx]
@@ -116,15 +137,15 @@ def in_domain(ds, cfg: Config, log) -> dict:
         train_groups = set(groups[folds != k])
         test_rows = dev_idx[folds == k]
         for task in TASKS:
-            members = fit_members(ds, task, cfg, train_groups)
+            members = fit_members(ds, task, cfg, train_groups, progress=progress)
             if extra.members:
-                members.update(fit_members(ds, task, extra, train_groups))
+                members.update(fit_members(ds, task, extra, train_groups, progress=progress))
             for name, member in members.items():
                 oof[task][name][folds == k] = member.predict(ds, test_rows)
             if "gbdt" in cfg.members:
-                gb = fit_members(blind, task, with_members(cfg, ("gbdt",)), train_groups)["gbdt"]
+                gb = fit_members(blind, task, with_members(cfg, ("gbdt",)), train_groups, progress=progress)["gbdt"]
                 oof[task]["gbdt_no_context"][folds == k] = gb.predict(blind, test_rows)
-        log(f"in-domain fold {k + 1}/{cfg.params['folds']} done")
+            progress.report(f"in-domain fold {k + 1}/{cfg.params['folds']}, {task}")
     return {"rows": dev_idx, "folds": folds, "oof": oof}
 
 
@@ -170,7 +191,7 @@ def by_language(ds, dev_idx, task, y, variants: dict[str, np.ndarray], active: n
     }
 
 
-def strict(ds, cfg: Config, log) -> dict:
+def strict(ds, cfg: Config, progress: Progress) -> dict:
     """No annotated CV in training: members fit on the CSVs and the unlabeled CVs; the pool uses
     equal weights and class priors re-estimated by EM on the unlabeled CVs (no dev labels)."""
     dev_idx = np.flatnonzero(ds.kind == "cv-dev")
@@ -178,7 +199,7 @@ def strict(ds, cfg: Config, log) -> dict:
     active = np.array([ds.rows[i].get("status") == "ACTIVE" for i in dev_idx])
     out = {}
     for task in TASKS:
-        members = fit_members(ds, task, cfg, None)
+        members = fit_members(ds, task, cfg, None, progress=progress)
         y = ds.labels(task)[dev_idx]
         kw, _ = ds.keyword(task)
         probs = [m.predict(ds, dev_idx) for m in members.values()]
@@ -200,14 +221,14 @@ def strict(ds, cfg: Config, log) -> dict:
         for name, p in zip(members, probs):
             variants[name] = p.argmax(1)
         # What the keyword pseudo-labels on the unlabeled CVs add: the same members without them.
-        bare = fit_members(ds, task, cfg, None, use_pseudo=False)
+        bare = fit_members(ds, task, cfg, None, use_pseudo=False, progress=progress)
         variants["ensemble, no pseudo-labels"] = pool([m.predict(ds, dev_idx) for m in bare.values()], weights, np.zeros(len(CLASSES[task]))).argmax(1)
         out[task] = evaluate_subsets(task, y, variants, active)
-        log(f"strict {task} done")
+        progress.report(f"strict protocol, {task}")
     return out
 
 
-def ship(ds, cfg: Config, out_dir: str, log) -> dict:
+def ship(ds, cfg: Config, out_dir: str, progress: Progress) -> dict:
     """Fits members on everything allowed and writes ONNX files, vocabularies and the manifest."""
     os.makedirs(out_dir, exist_ok=True)
     all_groups = set(ds.group[ds.kind == "cv-dev"])
@@ -215,7 +236,7 @@ def ship(ds, cfg: Config, out_dir: str, log) -> dict:
     fitted = {}
     vocab_files = {}
     for task in TASKS:
-        members = fit_members(ds, task, cfg, all_groups)
+        members = fit_members(ds, task, cfg, all_groups, progress=progress)
         fitted[task] = members
         for name, member in members.items():
             assert list(member.model.classes_) == list(range(len(CLASSES[task]))), f"{name}/{task}: a class is missing"
@@ -243,7 +264,7 @@ def ship(ds, cfg: Config, out_dir: str, log) -> dict:
                 vocab_files[name] = f"vocab.{name}.json"
                 with open(os.path.join(out_dir, vocab_files[name]), "w", encoding="utf-8") as f:
                     json.dump(member.vocab.terms, f, ensure_ascii=False, separators=(",", "\n"))
-        log(f"shipped members for {task} exported")
+        progress.report(f"shipped members for {task} fitted and exported")
     return {"files": files, "vocab_files": vocab_files, "fitted": fitted}
 
 
@@ -286,21 +307,9 @@ def golden(ds, cfg: Config, shipped: dict, pools: dict, out_dir: str) -> dict:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dataset", default="training/work/dataset.jsonl")
-    ap.add_argument("--out", default="models")
-    ap.add_argument("--reports", default="reports")
-    ap.add_argument("--reduced", action="store_true", help="small models and 2 folds: proves the toolchain quickly")
-    ap.add_argument("--no-strict", action="store_true", help="skip the strict protocol")
-    ap.add_argument("--evaluate-only", action="store_true", help="run the protocols and write the report; export nothing")
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--dev-weight", type=float, default=4.0)
-    ap.add_argument("--pseudo-weight", type=float, default=0.5)
-    ap.add_argument("--pseudo-floor", type=float, default=0.7)
-    ap.add_argument("--members", default=None, help=f"comma-separated; default {','.join(MEMBERS + DEFAULT_ENCODER_MEMBERS)} (the encoder ones when the dataset has encoder features; also {','.join(m for m in ENCODER_MEMBERS if m not in DEFAULT_ENCODER_MEMBERS)})")
-    args = ap.parse_args()
+    args = options.parse()  # fills in --out / --reports (a new folder under out/ by default)
     started = time.time()
-    log = lambda msg: print(f"[{time.time() - started:6.1f}s] {msg}", flush=True)
+    log = lambda msg: print(f"[{time.time() - started:6.1f}s] {msg}", file=sys.stderr, flush=True)
 
     ds = load(args.dataset)
     cfg = Config(args, ds.encoder is not None)
@@ -308,8 +317,9 @@ def main():
     global DENSE
     DENSE = ds.dense_names
     log(f"loaded {len(ds.rows)} rows; members {', '.join(cfg.members)}")
+    progress = Progress(fit_plan(cfg, args), log)
 
-    cv = in_domain(ds, cfg, log)
+    cv = in_domain(ds, cfg, progress)
     dev_idx, folds = cv["rows"], cv["folds"]
     active = np.array([ds.rows[i].get("status") == "ACTIVE" for i in dev_idx])
     evaluation = {"inDomain": {}, "strict": None}
@@ -343,18 +353,24 @@ def main():
             pools[task]["withoutEncoder"] = degraded
         log(f"in-domain {task}: " + ", ".join(f"{k} {fmt(v['active']['accuracy'])}" for k, v in evaluation["inDomain"][task].items() if isinstance(v, dict)))
     if not args.no_strict:
-        evaluation["strict"] = strict(ds, cfg, log)
+        evaluation["strict"] = strict(ds, cfg, progress)
 
     write_report(evaluation, cfg, args, ds)
     if args.evaluate_only:
+        log("done")
+        print(f"reports: {os.path.join(args.reports, 'evaluation.md')} (and evaluation.json, confusion-*.png)")
         return
-    shipped = ship(ds, cfg, args.out, log)
+    shipped = ship(ds, cfg, args.out, progress)
     gold = golden(ds, cfg, shipped, pools, args.out)
     with open(os.path.join(args.out, "golden.json"), "w", encoding="utf-8") as f:
         json.dump(gold, f, separators=(",", ":"))
     log(f"golden set: scikit-learn vs ONNX max abs diff {gold['sklearnVsOnnxMaxAbsDiff']:.2e}")
-    write_manifest(ds, cfg, args, pools, shipped, evaluation)
+    version = write_manifest(ds, cfg, args, pools, shipped, evaluation)
     log("done")
+    print(f"model: {args.out} ({version})"
+          + (" -- the shipped model, replaced" if options.is_shipped(args.out, "models") else
+             f"; serve it with MODELS_DIR={args.out}, or train with --out models to replace the shipped model"))
+    print(f"reports: {os.path.join(args.reports, 'evaluation.md')} (and evaluation.json, confusion-*.png)")
 
 
 def summary_metrics(evaluation: dict) -> dict:
@@ -425,6 +441,7 @@ def write_manifest(ds, cfg, args, pools, shipped, evaluation):
     with open(os.path.join(args.out, "manifest.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")
+    return manifest["version"]
 
 
 def write_report(evaluation, cfg, args, ds):

@@ -6,7 +6,7 @@ import { CLASSES, TASKS, type Task } from '../domain/labels.ts';
 import type { TitleClassifier } from '../domain/prediction.ts';
 import type { AnnotatedPosition } from '../domain/profile.ts';
 import { rawProfileId } from '../domain/parse.ts';
-import { scoreProfiles } from '../pipeline/score.ts';
+import { scoreProfilesInChunks } from '../pipeline/score.ts';
 import { type Metrics, classificationMetrics } from './metrics.ts';
 
 export interface SubsetReport {
@@ -27,12 +27,25 @@ interface Pair {
   predicted: Record<Task, string>;
 }
 
-/** Scores every annotated profile (with its other positions as context) and compares. */
-export async function evaluate(cvs: readonly AnnotatedPosition[][], classifier: TitleClassifier, asOf: string): Promise<EvaluationReport> {
-  const scored = await scoreProfiles(
+/** CVs per classifier call: progress every few seconds with the sentence encoder. */
+const SCORE_CHUNK = 32;
+
+/**
+ * Scores every annotated profile (with its other positions as context) and compares;
+ * `onProgress` hears how many CVs are scored so far.
+ */
+export async function evaluate(
+  cvs: readonly AnnotatedPosition[][],
+  classifier: TitleClassifier,
+  asOf: string,
+  onProgress?: (cvsScored: number) => void,
+): Promise<EvaluationReport> {
+  const scored = await scoreProfilesInChunks(
     cvs.map((positions) => ({ profileId: rawProfileId(positions), positions })),
     classifier,
     asOf,
+    SCORE_CHUNK,
+    onProgress,
   );
   const pairs: Pair[] = scored.flatMap((profile, i) =>
     profile.positions.map((s) => {

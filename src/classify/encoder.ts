@@ -40,6 +40,10 @@ const CONCEPTS_FILE = fileURLToPath(new URL('../../config/concepts.json', import
 export function defaultEncoderDir(): string {
   return process.env.ENCODER_DIR || fileURLToPath(new URL('../../models/encoder', import.meta.url));
 }
+
+/** Called after each encoder batch: texts done so far, and all texts of the call. */
+export type EncodeProgress = (done: number, total: number) => void;
+
 /** Titles per encoder call: one padded tensor per batch, so batches are formed from similar lengths. */
 const BATCH = 32;
 
@@ -119,11 +123,15 @@ export class SentenceEncoder {
     return this.cache.stats();
   }
 
-  /** Features of each title, row-major [titles, width]: embedding, then concept cosines. */
-  async features(titles: readonly PreparedTitle[]): Promise<{ data: Float32Array; width: number }> {
+  /** Features of each title, row-major [titles, width]: embedding, then concept cosines.
+   * onProgress: see encode (counts the distinct titles the caches lacked). */
+  async features(
+    titles: readonly PreparedTitle[],
+    onProgress?: EncodeProgress,
+  ): Promise<{ data: Float32Array; width: number }> {
     const dim = this.info.dim;
     const width = dim + this.centroids.length;
-    const vectors = await this.cache.embed(titles.map(titleKey), (missing) => this.encode(missing));
+    const vectors = await this.cache.embed(titles.map(titleKey), (missing) => this.encode(missing, onProgress));
     const data = new Float32Array(titles.length * width);
     vectors.forEach((v, r) => {
       data.set(v, r * width);
@@ -134,8 +142,9 @@ export class SentenceEncoder {
     return { data, width };
   }
 
-  /** Uncached embeddings of texts (the prefix is added here), L2-normalized. */
-  async encode(texts: readonly string[]): Promise<Float32Array[]> {
+  /** Uncached embeddings of texts (the prefix is added here), L2-normalized. onProgress is called
+   * after each batch with the texts done so far and their total (for long runs: dataset export). */
+  async encode(texts: readonly string[], onProgress?: EncodeProgress): Promise<Float32Array[]> {
     const dim = this.info.dim;
     const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
     const out: Float32Array[] = new Array(texts.length);
@@ -146,6 +155,7 @@ export class SentenceEncoder {
       ids.forEach((i, j) => {
         out[i] = data.slice(j * dim, (j + 1) * dim);
       });
+      onProgress?.(start + ids.length, order.length);
     }
     return out;
   }

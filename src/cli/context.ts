@@ -1,6 +1,11 @@
-/** What every command needs from the outside world: configuration, the database, output helpers. */
+/**
+ * What every command needs from the outside world: configuration, the database, output helpers.
+ * Commands import heavy modules (database drivers, models, queues) inside their actions, never at
+ * the top, so `--help`, `--version` and argument errors answer at once.
+ */
+import { InvalidArgumentError } from 'commander';
 import { type Env, loadEnv } from '../config.ts';
-import { type Database, openDatabase } from '../store/db.ts';
+import type { Database } from '../store/db.ts';
 
 export function env(): Env {
   return loadEnv();
@@ -8,6 +13,7 @@ export function env(): Env {
 
 /** Opens the configured database and applies pending migrations (cheap when none are pending). */
 export async function openMigratedDatabase(config: Env = env()): Promise<Database> {
+  const { openDatabase } = await import('../store/db.ts');
   const database = await openDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR });
   try {
     await database.migrate();
@@ -46,4 +52,17 @@ export function formatTable(
   return cells
     .map((r) => r.map((c, i) => (left(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd())
     .join('\n');
+}
+
+/** Option parsers: commander reports their message with the option's name. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer >= 0');
+  return n;
 }

@@ -2,6 +2,7 @@
  * The `cv-pipeline` command line. Each subcommand lives in commands/; errors end the process with
  * their message and a non-zero status, never a stack trace for a user mistake.
  */
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerClassify } from './commands/classify.ts';
 import { registerConsume } from './commands/consume.ts';
@@ -19,6 +20,7 @@ import { registerServe } from './commands/serve.ts';
 
 const program = new Command('cv-pipeline')
   .description('Scores CV profiles (seniority, department, career features) and stores results and statistics in Postgres')
+  .version(packageVersion(), '-V, --version')
   .showHelpAfterError();
 
 registerRun(program);
@@ -41,4 +43,9 @@ try {
   process.stderr.write(`cv-pipeline: ${(err as Error).message}\n`);
   if (process.env.LOG_LEVEL === 'debug') process.stderr.write(`${(err as Error).stack}\n`);
   process.exitCode = 1;
+}
+
+/** The version in package.json, two folders up from both src/cli and dist/cli. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }

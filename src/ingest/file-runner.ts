@@ -9,7 +9,7 @@ import type { ProfileMessage } from '../domain/profile.ts';
 import type { TitleClassifier } from '../domain/prediction.ts';
 import { refreshDistributionStats } from '../analytics/distribution-stats.ts';
 import { type ScoringSummary, SummaryAccumulator } from '../analytics/run-summary.ts';
-import { scoreProfiles } from '../pipeline/score.ts';
+import { scoreProfilesInChunks } from '../pipeline/score.ts';
 import type { Db } from '../store/db.ts';
 import { type DeadLetter, storeDeadLetters, storeScoredProfiles } from '../store/write-results.ts';
 import { registerClassifier } from '../analytics/model-registration.ts';
@@ -22,7 +22,10 @@ export interface RunOptions {
   batchSize?: number;
   /** The month treated as "now" for open-ended positions (YYYY-MM). */
   asOf: string;
-  /** Called after each batch with the number of items handled so far. */
+  /**
+   * Called with the number of items handled so far: after every SCORE_CHUNK profiles scored and
+   * after each stored batch (a batch of 500 with the sentence encoder takes most of a minute).
+   */
   onProgress?: (itemsDone: number) => void;
 }
 
@@ -36,6 +39,12 @@ export interface RunResult {
   rejected: { ref: string; reason: string }[];
   summary: ScoringSummary;
 }
+
+/**
+ * Profiles per classifier call within a batch (the batch stays one transaction): small enough for
+ * progress every few seconds with the sentence encoder, large enough for batched inference.
+ */
+const SCORE_CHUNK = 32;
 
 export async function runFile(db: Db, classifier: TitleClassifier, options: RunOptions): Promise<RunResult> {
   const source = `file:${basename(options.input)}`;
@@ -52,7 +61,11 @@ export async function runFile(db: Db, classifier: TitleClassifier, options: RunO
   let letters: DeadLetter[] = [];
 
   const flush = async () => {
-    const scored = await scoreProfiles(batch, classifier, options.asOf);
+    // Invalid items of the batch need no scoring: they count as handled once its scoring starts.
+    const handledBefore = itemsRead - batch.length;
+    const scored = await scoreProfilesInChunks(batch, classifier, options.asOf, SCORE_CHUNK, (n) =>
+      n < batch.length ? options.onProgress?.(handledBefore + n) : undefined,
+    );
     await storeScoredProfiles(db, scored, source);
     await storeDeadLetters(db, letters);
     summary.add(scored);

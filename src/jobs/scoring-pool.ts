@@ -28,7 +28,11 @@ interface Thread {
   busy: number;
 }
 
-const ENTRY = new URL('./scoring-thread.mjs', import.meta.url);
+// Built (dist/), the thread runs the compiled module; from source (tests, tsx) it runs a wrapper
+// that registers tsx first, since loader hooks of the main thread do not reach worker threads.
+const ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./scoring-thread.mjs', import.meta.url)
+  : new URL('./scoring-thread.js', import.meta.url);
 
 /**
  * One thread per core. The main thread only reads, serializes and commits, mostly waiting on the

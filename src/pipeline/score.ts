@@ -50,6 +50,26 @@ export async function scoreProfiles(
   });
 }
 
+/**
+ * scoreProfiles over consecutive slices of `chunkSize` profiles, calling `onChunk` with the number
+ * scored so far after each: the progress of a long input, where one classifier call for all of it
+ * would report only at its end. Results are in input order, as from one call.
+ */
+export async function scoreProfilesInChunks(
+  profiles: readonly ProfileMessage[],
+  classifier: TitleClassifier,
+  asOf: string,
+  chunkSize: number,
+  onChunk?: (profilesScored: number) => void,
+): Promise<ScoredProfile[]> {
+  const scored: ScoredProfile[] = [];
+  for (let start = 0; start < profiles.length; start += chunkSize) {
+    scored.push(...(await scoreProfiles(profiles.slice(start, start + chunkSize), classifier, asOf)));
+    onChunk?.(scored.length);
+  }
+  return scored;
+}
+
 /** The current month as `YYYY-MM` (UTC): the "now" that entry points pass to the core. */
 export function currentMonth(date: Date = new Date()): string {
   return date.toISOString().slice(0, 7);

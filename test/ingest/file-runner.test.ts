@@ -69,6 +69,15 @@ describe.each(testDatabaseKinds)('the file runner on $name', (kind) => {
     expect(await tableCounts(database)).toEqual(before);
   });
 
+  it('reports progress within a batch, not only when it is stored', async () => {
+    const reports: number[] = [];
+    await runFile(database.db, classifier, { input: examples, asOf: '2026-11', onProgress: (n) => reports.push(n) });
+    // 50 profiles in one batch of 500: a report after the first 32 are scored, then 50 once stored.
+    expect(reports[0]).toBe(32);
+    expect(reports.at(-1)).toBe(50);
+    expect([...reports].sort((a, b) => a - b)).toEqual(reports);
+  });
+
   it('stores all valid messages of a poisoned stream and dead-letters the rest with reasons', async () => {
     const input = join(dir, 'mixed.ndjson');
     writeFileSync(input, mixedLines.join('\n'));

@@ -24,10 +24,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
 from .data import CLASSES, Vocabulary
+from .options import DEFAULT_ENCODER_MEMBERS, ENCODER_MEMBERS, MEMBERS  # noqa: F401 (re-exported)
 
-MEMBERS = ("ngram_lr", "gbdt", "word_mlp")
-ENCODER_MEMBERS = ("encoder_knn", "encoder_lr")
-DEFAULT_ENCODER_MEMBERS = ("encoder_knn",)
 KNN = {"k": 10, "temperature": 0.02, "smoothing": 0.01}
 NGRAM_PREFIXES = {"ngram_lr": ("c:", "w:", "d:"), "word_mlp": ("w:", "d:")}
 

@@ -1,15 +1,7 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
-import { loadClassifier } from '../../classify/load-classifier.ts';
 import { requireEnv } from '../../config.ts';
-import { backfillQueue, scheduleNightlyBackfill } from '../../jobs/backfill-queue.ts';
-import { startBackfillWorker } from '../../jobs/backfill-worker.ts';
-import { ScoringPool, defaultScoringThreads } from '../../jobs/scoring-pool.ts';
-import { survivePoolErrors } from '../../jobs/pool-errors.ts';
-import { redisConnection } from '../../jobs/redis-connection.ts';
-import { stopOnSignal } from '../../jobs/signals.ts';
-import { logger } from '../../logger.ts';
-import { env, openMigratedDatabase } from '../context.ts';
+import { env, nonNegativeInt, openMigratedDatabase } from '../context.ts';
 
 export function registerBackfillWorker(program: Command): void {
   program
@@ -18,14 +10,18 @@ export function registerBackfillWorker(program: Command): void {
       'schedule the nightly backfill (BACKFILL_CRON in BACKFILL_TZ, default 02:00 UTC) and run backfill jobs from the queue (REDIS_URL, BACKFILL_QUEUE_NAME) against DATABASE_URL; runs until SIGTERM/SIGINT',
     )
     .option('--no-schedule', 'only run jobs; leave the job scheduler as it is')
-    .option('--threads <n>', `scoring threads (default: one per core = ${defaultScoringThreads()}; 0 scores on the main thread)`, (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer >= 0');
-      return n;
-    })
+    .option('--threads <n>', `scoring threads (default: one per core = ${availableParallelism()}; 0 scores on the main thread)`, nonNegativeInt)
     .action(async (opts: { schedule: boolean; threads?: number }) => {
       const config = env();
       const { REDIS_URL } = requireEnv(config, 'backfill-worker', ['REDIS_URL', 'DATABASE_URL']);
+      const { loadClassifier } = await import('../../classify/load-classifier.ts');
+      const { backfillQueue, scheduleNightlyBackfill } = await import('../../jobs/backfill-queue.ts');
+      const { startBackfillWorker } = await import('../../jobs/backfill-worker.ts');
+      const { ScoringPool, defaultScoringThreads } = await import('../../jobs/scoring-pool.ts');
+      const { survivePoolErrors } = await import('../../jobs/pool-errors.ts');
+      const { redisConnection } = await import('../../jobs/redis-connection.ts');
+      const { stopOnSignal } = await import('../../jobs/signals.ts');
+      const { logger } = await import('../../logger.ts');
       const classifier = await loadClassifier();
       const threads = opts.threads ?? defaultScoringThreads();
       const pool = threads > 0 ? await ScoringPool.start(threads) : null;

@@ -1,12 +1,8 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { Presets, SingleBar } from 'cli-progress';
-import { loadClassifier } from '../../classify/load-classifier.ts';
-import { type BackfillProgress, runBackfill } from '../../jobs/backfill.ts';
-import { ScoringPool, defaultScoringThreads } from '../../jobs/scoring-pool.ts';
-import { currentMonth } from '../../pipeline/score.ts';
-import { env, printJson, withDatabase } from '../context.ts';
-import { positiveInt } from './run.ts';
+import { env, nonNegativeInt, positiveInt, printJson, withDatabase } from '../context.ts';
+import { withProgress } from '../progress.ts';
 
 export function registerBackfill(program: Command): void {
   program
@@ -18,28 +14,41 @@ export function registerBackfill(program: Command): void {
     .option('-m, --model <version>', 'only positions scored by this older model version (default: any other version)')
     .option('-b, --batch-size <n>', 'profiles per transaction (default: BACKFILL_BATCH_SIZE, 1000)', positiveInt)
     .option('--as-of <YYYY-MM>', 'month treated as "now" for ongoing positions (default: this month)')
-    .option('--threads <n>', `scoring threads (default: one per core = ${defaultScoringThreads()}; 0 scores on the main thread)`, nonNegativeInt)
+    .option('--threads <n>', `scoring threads (default: one per core = ${availableParallelism()}; 0 scores on the main thread)`, nonNegativeInt)
     .option('--json', 'print the result as one JSON object')
-    .option('--no-progress', 'never show a progress bar')
+    .option('--no-progress', 'never show progress on stderr')
     .action(async (opts: { since?: Date; model?: string; batchSize?: number; asOf?: string; threads?: number; json?: boolean; progress: boolean }) => {
       const config = env();
-      const classifier = await loadClassifier();
-      const threads = opts.threads ?? defaultScoringThreads();
-      const pool = threads > 0 ? await ScoringPool.start(threads) : null;
-      const bar = opts.progress && !opts.json && process.stderr.isTTY ? progressBar() : null;
-      const result = await withDatabase(({ db }) =>
-        runBackfill(db, classifier, {
-          sourceModelVersion: opts.model ?? null,
-          since: opts.since ?? null,
-          batchSize: opts.batchSize ?? config.BACKFILL_BATCH_SIZE,
-          trigger: 'cli',
-          asOf: opts.asOf ?? currentMonth(),
-          onProgress: (p) => bar?.update(p),
-          scorer: pool,
-        }),
-      ).finally(async () => {
-        bar?.stop();
-        await pool?.close();
+      const { loadClassifier } = await import('../../classify/load-classifier.ts');
+      const { runBackfill } = await import('../../jobs/backfill.ts');
+      const { ScoringPool, defaultScoringThreads } = await import('../../jobs/scoring-pool.ts');
+      const { currentMonth } = await import('../../pipeline/score.ts');
+      const result = await withProgress({ label: 'backfill', unit: 'positions', enabled: opts.progress, json: opts.json }, async (progress) => {
+        progress.phase('loading model');
+        const classifier = await loadClassifier();
+        const threads = opts.threads ?? defaultScoringThreads();
+        if (threads > 0) progress.phase(`starting ${threads} scoring threads`);
+        const pool = threads > 0 ? await ScoringPool.start(threads) : null;
+        progress.phase('finding positions to re-score');
+        let started = false;
+        return withDatabase(({ db }) =>
+          runBackfill(db, classifier, {
+            sourceModelVersion: opts.model ?? null,
+            since: opts.since ?? null,
+            batchSize: opts.batchSize ?? config.BACKFILL_BATCH_SIZE,
+            trigger: 'cli',
+            asOf: opts.asOf ?? currentMonth(),
+            // The first report (a resumed run: above zero) starts the count; rate and ETA cover this call only.
+            onProgress: (p) => {
+              if (!started) progress.start(p.rowsTotal, p.rowsScored);
+              else progress.update(p.rowsScored, p.rowsTotal);
+              started = true;
+            },
+            scorer: pool,
+          }),
+        ).finally(async () => {
+          await pool?.close();
+        });
       });
       if (opts.json) printJson(result);
       else {
@@ -50,28 +59,6 @@ export function registerBackfill(program: Command): void {
         );
       }
     });
-}
-
-function progressBar(): { update(p: BackfillProgress): void; stop(): void } {
-  const bar = new SingleBar(
-    { stream: process.stderr, format: 're-scoring [{bar}] {percentage}% | {value}/{total} positions | eta {eta}s' },
-    Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    update(p) {
-      if (!started) bar.start(Math.max(p.rowsTotal, 1), p.rowsScored);
-      started = true;
-      bar.update(p.rowsScored);
-    },
-    stop: () => started && bar.stop(),
-  };
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer >= 0');
-  return n;
 }
 
 function parseSince(value: string): Date {

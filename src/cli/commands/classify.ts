@@ -3,15 +3,17 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
-import { loadClassifier } from '../../classify/load-classifier.ts';
 import type { PositionPrediction, TitleClassifier } from '../../domain/prediction.ts';
 import { CLASSES, TASKS } from '../../domain/labels.ts';
 import { MAX_TITLE_LENGTH } from '../../domain/profile.ts';
-import { prepareTitle } from '../../text/prepare.ts';
 import { printJson } from '../context.ts';
+import { type Progress, withProgress } from '../progress.ts';
 
-/** Titles classified per classifier call when streaming a CSV. */
-const CSV_BATCH = 512;
+/**
+ * Titles classified per classifier call when streaming a CSV: batched inference, and progress
+ * every few seconds with the sentence encoder (tens of titles a second on one core).
+ */
+const CSV_BATCH = 128;
 
 export function registerClassify(program: Command): void {
   program
@@ -22,11 +24,29 @@ export function registerClassify(program: Command): void {
     .option('--csv <in>', 'a CSV with columns "Record ID,Job Title[,Organization]"')
     .option('--out <out>', 'where to write the CSV with predictions (with --csv; default: stdout)')
     .option('--json', 'print the prediction as JSON')
-    .action(async (title: string | undefined, opts: { org?: string; csv?: string; out?: string; json?: boolean }) => {
-      const classifier = await loadClassifier();
-      if (opts.csv) return classifyCsv(classifier, opts.csv, opts.out);
+    .option('--no-progress', 'never show progress on stderr (with --csv)')
+    .action(async (title: string | undefined, opts: { org?: string; csv?: string; out?: string; json?: boolean; progress: boolean }) => {
+      // Argument errors before the models load.
+      if (!opts.csv && !title) throw new Error('give a title, or --csv FILE');
+      if (title && title.length > MAX_TITLE_LENGTH) throw new Error(`title is longer than ${MAX_TITLE_LENGTH} characters`);
+      const { loadClassifier } = await import('../../classify/load-classifier.ts');
+      if (opts.csv) {
+        const csv = opts.csv;
+        // CSV going to a terminal is its own progress: a live line on the same screen would garble it.
+        const enabled = opts.progress && !(opts.out === undefined && process.stdout.isTTY);
+        return withProgress({ label: 'classify', unit: 'rows', enabled }, async (progress) => {
+          progress.phase('loading model');
+          const classifier = await loadClassifier();
+          if (progress.mode !== 'off') {
+            progress.phase('counting rows');
+            progress.start(await countCsvRows(csv));
+          }
+          await classifyCsv(classifier, csv, opts.out, progress);
+        });
+      }
       if (!title) throw new Error('give a title, or --csv FILE');
-      if (title.length > MAX_TITLE_LENGTH) throw new Error(`title is longer than ${MAX_TITLE_LENGTH} characters`);
+      const { prepareTitle } = await import('../../text/prepare.ts');
+      const classifier = await loadClassifier();
       const prepared = prepareTitle(title, opts.org ?? null);
       const [prediction] = await classifier.classify([prepared]);
       if (opts.json) return printJson({ modelVersion: classifier.modelVersion, title: prepared, prediction });
@@ -68,10 +88,12 @@ const OUTPUT_COLUMNS = ['Seniority', 'Seniority Confidence', 'Seniority Source',
  * Streams a CSV through the classifier in batches; every input row comes out, in order, with its
  * predictions appended. A row without a title is an error naming its line, not a silent blank.
  */
-async function classifyCsv(classifier: TitleClassifier, input: string, output?: string): Promise<void> {
+async function classifyCsv(classifier: TitleClassifier, input: string, output: string | undefined, progress: Progress): Promise<void> {
+  const { prepareTitle } = await import('../../text/prepare.ts');
   let titleColumn = -1;
   let orgColumn = -1;
   let pending: string[][] = [];
+  let rowsDone = 0;
 
   async function* classifyPending(): AsyncGenerator<string[]> {
     const titles = pending.map((record) => prepareTitle(record[titleColumn]!, orgColumn >= 0 ? (record[orgColumn] ?? null) : null));
@@ -80,6 +102,8 @@ async function classifyCsv(classifier: TitleClassifier, input: string, output?: 
       const p = predictions[i]!;
       yield [...record, p.seniority.label, p.seniority.confidence.toFixed(4), p.seniority.source, p.department.label, p.department.confidence.toFixed(4), p.department.source];
     }
+    rowsDone += pending.length;
+    progress.update(rowsDone);
     pending = [];
   }
 
@@ -110,4 +134,22 @@ async function classifyCsv(classifier: TitleClassifier, input: string, output?: 
     stringify(),
     output ? createWriteStream(output) : process.stdout,
   );
+}
+
+/**
+ * The data rows of a CSV (records after the header), parsed as classifyCsv parses them: the
+ * progress total. null where the file cannot be read or parsed: classifyCsv reports why.
+ */
+async function countCsvRows(input: string): Promise<number | null> {
+  let records = 0;
+  try {
+    const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true });
+    createReadStream(input)
+      .on('error', (err) => parser.destroy(err))
+      .pipe(parser);
+    for await (const _record of parser) records += 1;
+  } catch {
+    return null;
+  }
+  return Math.max(0, records - 1);
 }

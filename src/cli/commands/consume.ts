@@ -1,12 +1,5 @@
 import type { Command } from 'commander';
 import { brokerList, requireEnv } from '../../config.ts';
-import { createKafka } from '../../ingest/kafka/client.ts';
-import { startProfileConsumer } from '../../ingest/kafka/profile-consumer.ts';
-import { ensureTopics } from '../../ingest/kafka/topics.ts';
-import { redisConnection } from '../../jobs/redis-connection.ts';
-import { ScoreQueue } from '../../jobs/score-queue.ts';
-import { stopOnSignal } from '../../jobs/signals.ts';
-import { logger } from '../../logger.ts';
 import { env } from '../context.ts';
 
 export function registerConsume(program: Command): void {
@@ -18,6 +11,13 @@ export function registerConsume(program: Command): void {
     .action(async () => {
       const config = env();
       const { KAFKA_BROKERS, REDIS_URL } = requireEnv(config, 'consume', ['KAFKA_BROKERS', 'REDIS_URL']);
+      const { createKafka } = await import('../../ingest/kafka/client.ts');
+      const { startProfileConsumer } = await import('../../ingest/kafka/profile-consumer.ts');
+      const { ensureTopics } = await import('../../ingest/kafka/topics.ts');
+      const { redisConnection } = await import('../../jobs/redis-connection.ts');
+      const { ScoreQueue } = await import('../../jobs/score-queue.ts');
+      const { stopOnSignal } = await import('../../jobs/signals.ts');
+      const { logger } = await import('../../logger.ts');
       const kafka = createKafka({ brokers: brokerList(KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID });
       await ensureTopics(kafka, { topics: [config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC], partitions: config.KAFKA_TOPIC_PARTITIONS });
       const redis = redisConnection(REDIS_URL, 'queue');

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { type EvaluationReport, type SubsetReport, evaluate, toSummaryJson } from '../../analytics/evaluate.ts';
+import type { EvaluationReport, SubsetReport } from '../../analytics/evaluate.ts';
 import type { Metrics } from '../../analytics/metrics.ts';
-import { loadClassifier } from '../../classify/load-classifier.ts';
 import { TASKS } from '../../domain/labels.ts';
 import { AnnotatedProfileSchema, describeIssues } from '../../domain/profile.ts';
 import { formatTable, percent, printJson } from '../context.ts';
+import { withProgress } from '../progress.ts';
 
 export function registerEvaluate(program: Command): void {
   program
@@ -14,10 +14,19 @@ export function registerEvaluate(program: Command): void {
     .description('score annotated CVs with the shipped model and report accuracy, macro-F1 and confusion matrices')
     .requiredOption('--cvs <file>', 'annotated CVs: a JSON array of profiles whose positions carry seniority and department')
     .option('--json', 'print exactly one JSON object on stdout')
-    .action(async (opts: { cvs: string; json?: boolean }) => {
-      const cvs = await readAnnotated(opts.cvs);
-      // The annotation has no reference date; the current month only affects career features.
-      const report = await evaluate(cvs, await loadClassifier(), new Date().toISOString().slice(0, 7));
+    .option('--no-progress', 'never show progress on stderr')
+    .action(async (opts: { cvs: string; json?: boolean; progress: boolean }) => {
+      const { evaluate, toSummaryJson } = await import('../../analytics/evaluate.ts');
+      const { loadClassifier } = await import('../../classify/load-classifier.ts');
+      const report = await withProgress({ label: 'evaluate', unit: 'CVs', enabled: opts.progress, json: opts.json }, async (progress) => {
+        progress.phase('reading CVs');
+        const cvs = await readAnnotated(opts.cvs);
+        progress.phase('loading model');
+        const classifier = await loadClassifier();
+        progress.start(cvs.length);
+        // The annotation has no reference date; the current month only affects career features.
+        return evaluate(cvs, classifier, new Date().toISOString().slice(0, 7), (done) => progress.update(done));
+      });
       if (opts.json) printJson(toSummaryJson(report));
       else process.stdout.write(renderReport(report));
     });

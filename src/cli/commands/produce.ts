@@ -1,15 +1,9 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import kafkajs from 'kafkajs';
 import { brokerList, requireEnv } from '../../config.ts';
-import { createKafka } from '../../ingest/kafka/client.ts';
-import { type FileMessages, messagesFromFile, publishMessages, syntheticMessages } from '../../ingest/kafka/profile-producer.ts';
-import { ensureTopics } from '../../ingest/kafka/topics.ts';
+import type { FileMessages } from '../../ingest/kafka/profile-producer.ts';
 import type { InputFormat } from '../../ingest/file-input.ts';
-import { env, printJson } from '../context.ts';
-import { positiveInt } from './run.ts';
-
-const { Partitioners } = kafkajs;
+import { env, positiveInt, printJson } from '../context.ts';
 
 export function registerProduce(program: Command): void {
   program
@@ -25,6 +19,10 @@ export function registerProduce(program: Command): void {
       if ((opts.input === undefined) === (opts.synthetic === undefined)) throw new Error('give either --input FILE or --synthetic N');
       const config = env();
       const { KAFKA_BROKERS } = requireEnv(config, 'produce', ['KAFKA_BROKERS']);
+      const { Partitioners } = (await import('kafkajs')).default;
+      const { createKafka } = await import('../../ingest/kafka/client.ts');
+      const { messagesFromFile, publishMessages, syntheticMessages } = await import('../../ingest/kafka/profile-producer.ts');
+      const { ensureTopics } = await import('../../ingest/kafka/topics.ts');
       const kafka = createKafka({ brokers: brokerList(KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID });
       await ensureTopics(kafka, { topics: [config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC], partitions: config.KAFKA_TOPIC_PARTITIONS });
       const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });

@@ -1,16 +1,7 @@
 import type { Command } from 'commander';
-import { refreshDistributionStats } from '../../analytics/distribution-stats.ts';
-import {
-  type ReferenceDistribution,
-  classifierManifest,
-  referenceFromAnnotated,
-  referenceFromManifest,
-  storeReferenceDistribution,
-} from '../../analytics/reference-distribution.ts';
-import { loadClassifier } from '../../classify/load-classifier.ts';
+import type { ReferenceDistribution } from '../../analytics/reference-distribution.ts';
 import { TASKS } from '../../domain/labels.ts';
 import { formatTable, percent, withDatabase } from '../context.ts';
-import { readAnnotated } from './evaluate.ts';
 
 export function registerReference(program: Command): void {
   program
@@ -21,6 +12,12 @@ export function registerReference(program: Command): void {
     .option('--cvs <file>', 'annotated CVs whose labels give the distribution (e.g. the dev CVs the model trained on)')
     .option('-m, --model <version>', 'model version it is the reference of (default: the shipped model)')
     .action(async (opts: { cvs?: string; model?: string }) => {
+      const { refreshDistributionStats } = await import('../../analytics/distribution-stats.ts');
+      const { classifierManifest, referenceFromAnnotated, referenceFromManifest, storeReferenceDistribution } = await import(
+        '../../analytics/reference-distribution.ts'
+      );
+      const { loadClassifier } = await import('../../classify/load-classifier.ts');
+      const { readAnnotated } = await import('./evaluate.ts');
       const classifier = opts.model && opts.cvs ? null : await loadClassifier();
       const version = opts.model ?? classifier!.modelVersion;
       let reference: ReferenceDistribution | null;

@@ -1,15 +1,11 @@
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
+import { Option } from 'commander';
 import { TASKS } from '../../domain/labels.ts';
-import { loadClassifier } from '../../classify/load-classifier.ts';
-import { countItems, detectFormat, type InputFormat } from '../../ingest/file-input.ts';
-import { type RunResult, runFile } from '../../ingest/file-runner.ts';
-import { currentMonth } from '../../pipeline/score.ts';
-import { formatTable, percent, printJson, withDatabase } from '../context.ts';
-
-/** Inputs below this many items finish before a progress bar would tell anything. */
-const PROGRESS_MIN_ITEMS = 1000;
+import type { InputFormat } from '../../ingest/file-input.ts';
+import type { RunResult } from '../../ingest/file-runner.ts';
+import { formatTable, percent, positiveInt, printJson, withDatabase } from '../context.ts';
+import { type Progress, withProgress } from '../progress.ts';
 
 export function registerRun(program: Command): void {
   program
@@ -20,22 +16,36 @@ export function registerRun(program: Command): void {
     .option('-b, --batch-size <n>', 'profiles per transaction', positiveInt, 500)
     .option('--as-of <YYYY-MM>', 'month treated as "now" for ongoing positions (default: this month)')
     .option('--json', 'print the summary as one JSON object')
-    .option('--no-progress', 'never show a progress bar')
+    .option('--no-progress', 'never show progress on stderr')
     .action(async (opts: { input: string; format?: InputFormat; batchSize: number; asOf?: string; json?: boolean; progress: boolean }) => {
+      // A wrong path fails before the models load, with the system's reason (ENOENT, EACCES, ...).
+      await stat(opts.input).catch((err: Error) => {
+        throw new Error(`--input ${opts.input}: ${err.message}`);
+      });
+      const { loadClassifier } = await import('../../classify/load-classifier.ts');
+      const { detectFormat } = await import('../../ingest/file-input.ts');
+      const { runFile } = await import('../../ingest/file-runner.ts');
+      const { currentMonth } = await import('../../pipeline/score.ts');
       const format = opts.format ?? detectFormat(opts.input);
-      const classifier = await loadClassifier();
-      const bar = opts.progress && !opts.json && process.stderr.isTTY ? await progressBar(opts.input, format) : null;
       let storedIn = '';
-      const result = await withDatabase(async ({ db, kind, location }) => {
-        storedIn = `${kind} at ${location}`;
-        return runFile(db, classifier, {
-          input: opts.input,
-          format,
-          batchSize: opts.batchSize,
-          asOf: opts.asOf ?? currentMonth(),
-          onProgress: (done) => bar?.update(done),
+      const result = await withProgress({ label: 'run', unit: 'profiles', enabled: opts.progress, json: opts.json }, async (progress) => {
+        progress.phase('loading model');
+        const classifier = await loadClassifier();
+        const total = await countInput(progress, opts.input, format);
+        progress.phase('opening the database');
+        return withDatabase(async ({ db, kind, location }) => {
+          storedIn = `${kind} at ${location}`;
+          // Counting starts here: opening (and migrating) the database is not in the rate.
+          progress.start(total);
+          return runFile(db, classifier, {
+            input: opts.input,
+            format,
+            batchSize: opts.batchSize,
+            asOf: opts.asOf ?? currentMonth(),
+            onProgress: (done) => progress.update(done),
+          });
         });
-      }).finally(() => bar?.stop());
+      });
       if (opts.json) printJson(result);
       else process.stdout.write(`${renderRun(result)}stored in ${storedIn}; \`cv-pipeline stats\` shows its totals\n`);
       // Some input was rejected: the valid part is stored, but the caller must know.
@@ -43,18 +53,15 @@ export function registerRun(program: Command): void {
     });
 }
 
-async function progressBar(input: string, format: InputFormat): Promise<SingleBar | null> {
-  const total = await countItems(input, format);
-  if (total < PROGRESS_MIN_ITEMS) return null;
-  const bar = new SingleBar({ stream: process.stderr, format: 'scoring [{bar}] {percentage}% | {value}/{total} items | eta {eta}s' }, Presets.shades_classic);
-  bar.start(total, 0);
-  return bar;
-}
-
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
+/**
+ * The input's items, the progress total (counted only where progress shows: it reads the file
+ * twice). null where the file cannot be read: the run itself reports why.
+ */
+async function countInput(progress: Progress, input: string, format: InputFormat): Promise<number | null> {
+  if (progress.mode === 'off') return null;
+  progress.phase('counting profiles');
+  const { countItems } = await import('../../ingest/file-input.ts');
+  return countItems(input, format).catch(() => null);
 }
 
 function renderRun(r: RunResult): string {

@@ -1,17 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { Queue } from 'bullmq';
-import { loadClassifier } from '../../classify/load-classifier.ts';
 import { type Env, brokerList } from '../../config.ts';
-import { survivePoolErrors } from '../../jobs/pool-errors.ts';
-import { redisConnection } from '../../jobs/redis-connection.ts';
-import { stopOnSignal } from '../../jobs/signals.ts';
-import { logger } from '../../logger.ts';
-import { BULL_BOARD_PATH, buildServer } from '../../server/app.ts';
 import type { Credentials } from '../../server/auth.ts';
-import { kafkaCheck, postgresCheck, redisCheck } from '../../server/health.ts';
-import { createMetrics } from '../../server/metrics.ts';
-import { closeRedis, openDashboardQueues } from '../../server/queues.ts';
 import { env, openMigratedDatabase } from '../context.ts';
 
 export function registerServe(program: Command): void {
@@ -25,7 +16,16 @@ export function registerServe(program: Command): void {
     .option('--dev', 'development mode: start without credentials (no authentication), listening on 127.0.0.1 only')
     .action(async (opts: { port?: number; host?: string; dev?: boolean }) => {
       const config = env();
-      const credentials = dashboardCredentials(config, opts.dev === true);
+      const { logger } = await import('../../logger.ts');
+      const credentials = dashboardCredentials(config, opts.dev === true, logger);
+      const { loadClassifier } = await import('../../classify/load-classifier.ts');
+      const { survivePoolErrors } = await import('../../jobs/pool-errors.ts');
+      const { redisConnection } = await import('../../jobs/redis-connection.ts');
+      const { stopOnSignal } = await import('../../jobs/signals.ts');
+      const { BULL_BOARD_PATH, buildServer } = await import('../../server/app.ts');
+      const { kafkaCheck, postgresCheck, redisCheck } = await import('../../server/health.ts');
+      const { createMetrics } = await import('../../server/metrics.ts');
+      const { closeRedis, openDashboardQueues } = await import('../../server/queues.ts');
       const host = opts.host ?? (credentials === null ? '127.0.0.1' : config.DASHBOARD_HOST);
       const classifier = await loadClassifier();
       const database = await openMigratedDatabase(config);
@@ -77,14 +77,14 @@ export function registerServe(program: Command): void {
  * Both variables, or (only in dev mode) neither. Refusing to start is the point: a dashboard that
  * can retry and delete jobs must never come up open by accident.
  */
-export function dashboardCredentials(config: Env, dev: boolean): Credentials | null {
+export function dashboardCredentials(config: Env, dev: boolean, log: { warn(msg: string): void }): Credentials | null {
   const { DASHBOARD_USER: user, DASHBOARD_PASSWORD: password } = config;
   if (user && password) return { user, password };
   if (user || password) throw new Error('set both DASHBOARD_USER and DASHBOARD_PASSWORD, or neither (with --dev)');
   if (!dev) {
     throw new Error('`serve` needs DASHBOARD_USER and DASHBOARD_PASSWORD (basic auth); for a local dashboard without authentication run `cv-pipeline serve --dev`');
   }
-  logger.warn('development mode: the dashboard asks for no credentials and listens on 127.0.0.1 unless --host says otherwise');
+  log.warn('development mode: the dashboard asks for no credentials and listens on 127.0.0.1 unless --host says otherwise');
   return null;
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listScoredModelVersions, readModelStatistics, type ModelStatistics } from '../../analytics/distribution-stats.ts';
+import type { ModelStatistics } from '../../analytics/distribution-stats.ts';
 import { TASKS } from '../../domain/labels.ts';
 import { formatTable, percent, printJson, withDatabase } from '../context.ts';
 
@@ -10,6 +10,7 @@ export function registerStats(program: Command): void {
     .option('-m, --model <version>', 'model version to show')
     .option('--json', 'print as one JSON object')
     .action(async (opts: { model?: string; json?: boolean }) => {
+      const { listScoredModelVersions, readModelStatistics } = await import('../../analytics/distribution-stats.ts');
       const stats = await withDatabase(async ({ db }) => {
         const version = opts.model ?? (await listScoredModelVersions(db))[0];
         if (!version) throw new Error('the database holds no statistics yet: run `cv-pipeline run --input FILE` first');

@@ -1,11 +1,5 @@
 import type { Command } from 'commander';
-import { loadClassifier } from '../../classify/load-classifier.ts';
 import { requireEnv } from '../../config.ts';
-import { survivePoolErrors } from '../../jobs/pool-errors.ts';
-import { redisConnection } from '../../jobs/redis-connection.ts';
-import { startScoreWorker } from '../../jobs/score-worker.ts';
-import { stopOnSignal } from '../../jobs/signals.ts';
-import { logger } from '../../logger.ts';
 import { env, openMigratedDatabase } from '../context.ts';
 
 export function registerWork(program: Command): void {
@@ -17,6 +11,12 @@ export function registerWork(program: Command): void {
     .action(async () => {
       const config = env();
       const { REDIS_URL } = requireEnv(config, 'work', ['REDIS_URL', 'DATABASE_URL']);
+      const { loadClassifier } = await import('../../classify/load-classifier.ts');
+      const { survivePoolErrors } = await import('../../jobs/pool-errors.ts');
+      const { redisConnection } = await import('../../jobs/redis-connection.ts');
+      const { startScoreWorker } = await import('../../jobs/score-worker.ts');
+      const { stopOnSignal } = await import('../../jobs/signals.ts');
+      const { logger } = await import('../../logger.ts');
       // (awaited: the classifier may load model files asynchronously)
       const classifier = await loadClassifier();
       const database = await openMigratedDatabase(config);
