@@ -9,20 +9,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { defaultEncoderDir } from '../../src/classify/encoder.ts';
 import { EnsembleClassifier } from '../../src/classify/ensemble.ts';
 import { classifierStatus, shareEmbeddings } from '../../src/classify/load-classifier.ts';
 import { loadManifest } from '../../src/classify/manifest.ts';
 import { logger } from '../../src/logger.ts';
 import { openDatabase, queryRows } from '../../src/store/db.ts';
 import { prepareTitle } from '../../src/text/prepare.ts';
+import { missingEncoder } from '../helpers/required-services.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 // A model with encoder members: the shipped one, or the reduced one CI trains.
 const modelDir = [join(root, 'models'), process.env.EXTRA_MODELS_DIR].find(
   (dir): dir is string => !!dir && existsSync(join(dir, 'manifest.json')) && loadManifest(dir).encoder !== null,
 );
-const encoderInstalled = existsSync(join(defaultEncoderDir(), 'encoder.json'));
+const encoderInstalled = !missingEncoder('the encoder members served with the sentence encoder');
 
 it.runIf(process.env.CI)('CI has a model with encoder members to test', () => {
   expect(modelDir).toBeDefined();

@@ -1,20 +1,15 @@
 /**
  * The sentence encoder converted by `npm run models:encoder` (models/encoder, not in git). CI
- * installs it, so there these tests must run; elsewhere they run once it is installed.
+ * installs it, so there these tests must run; elsewhere they skip, saying so, until it is installed.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SentenceEncoder, defaultEncoderDir, encoderFeatureNames, readConcepts } from '../../src/classify/encoder.ts';
 import { CLASSES } from '../../src/domain/labels.ts';
 import { prepareTitle } from '../../src/text/prepare.ts';
+import { missingEncoder } from '../helpers/required-services.ts';
 
 const dir = defaultEncoderDir();
-const installed = existsSync(join(dir, 'encoder.json'));
-
-it.runIf(process.env.CI)('CI has the sentence encoder installed (npm run models:encoder)', () => {
-  expect(installed).toBe(true);
-});
+const installed = !missingEncoder('the sentence encoder tests');
 
 describe.runIf(installed)('sentence encoder', () => {
   let encoder: SentenceEncoder;
