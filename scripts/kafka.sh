@@ -55,7 +55,8 @@ start() {
   echo $! > "$PIDFILE"
   local deadline=$((SECONDS + TIMEOUT))
   until port_open "$PORT"; do                         # 9092 opens only once the broker is unfenced
-    if ! running; then echo "kafka died:"; tail -n 80 "$LOG"; rm -f "$PIDFILE"; return 1; fi
+    # kill -0, not running(): just after the fork the pid's cmdline can still be nohup's, not java's.
+    if ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then echo "kafka died:"; tail -n 80 "$LOG"; rm -f "$PIDFILE"; return 1; fi
     if (( SECONDS >= deadline )); then echo "kafka not ready after ${TIMEOUT}s"; tail -n 80 "$LOG"; stop; return 1; fi
     sleep 0.3
   done
