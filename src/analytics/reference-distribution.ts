@@ -66,7 +66,15 @@ export async function storeReferenceDistribution(db: Db, modelVersion: string, r
       const shares = reference[task];
       if (!shares) continue;
       await tx.delete(referenceDistributions).where(and(eq(referenceDistributions.modelVersion, modelVersion), eq(referenceDistributions.task, task)));
-      await tx.insert(referenceDistributions).values(Object.entries(shares).map(([label, share]) => ({ modelVersion, task, label, share, source })));
+      // An upsert, not a plain insert: processes starting together on a fresh database (two workers
+      // registering the model) store the same reference at once, and the second must not fail.
+      await tx
+        .insert(referenceDistributions)
+        .values(Object.entries(shares).map(([label, share]) => ({ modelVersion, task, label, share, source })))
+        .onConflictDoUpdate({
+          target: [referenceDistributions.modelVersion, referenceDistributions.task, referenceDistributions.label],
+          set: { share: sql`excluded.share`, source: sql`excluded.source` },
+        });
     }
   });
 }

@@ -17,6 +17,7 @@ import { registerBackfill } from './commands/backfill.ts';
 import { registerBackfillWorker } from './commands/backfill-worker.ts';
 import { registerReference } from './commands/reference.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerVerify } from './commands/verify.ts';
 
 const program = new Command('cv-pipeline')
   .description('Scores CV profiles (seniority, department, career features) and stores results and statistics in Postgres')
@@ -36,6 +37,7 @@ registerReference(program);
 registerBackfill(program);
 registerBackfillWorker(program);
 registerServe(program);
+registerVerify(program);
 
 try {
   await program.parseAsync(process.argv);

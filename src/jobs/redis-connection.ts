@@ -13,3 +13,15 @@ export function redisConnection(url: string, role: 'queue' | 'worker'): Redis {
   redis.on('error', (err: Error) => logger.warn({ component: 'redis', role, err: err.message }, 'redis connection error'));
   return redis;
 }
+
+/** One PING on a connection of its own that does not retry: is Redis there now? (start-up waits) */
+export async function pingRedis(url: string): Promise<void> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+  probe.on('error', () => {}); // the rejected connect() below reports it
+  try {
+    await probe.connect();
+    await probe.ping();
+  } finally {
+    probe.disconnect();
+  }
+}

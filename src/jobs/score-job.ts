@@ -1,7 +1,7 @@
 /**
  * The scoring job: what the Kafka consumer hands to the workers through BullMQ. One job carries a
  * contiguous offset range of one partition: the valid profiles of that range and its rejects (so
- * the worker writes both in one transaction, and the consumer needs no database).
+ * the worker writes both, and the range in the offset ledger, in one transaction).
  */
 import type { JobsOptions } from 'bullmq';
 import type { ProfileMessage } from '../domain/profile.ts';

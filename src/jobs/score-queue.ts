@@ -7,6 +7,8 @@ import { type RetryPolicy, type ScoreJob, type ScoreJobData, scoreJobOptions } f
 export interface JobSink {
   /** Resolves once every job is durably queued (or was already queued under its id). */
   enqueue(jobs: readonly ScoreJob[]): Promise<void>;
+  /** The ids among `ids` that the queue does not hold in any state (it lost them). */
+  missing(ids: readonly string[]): Promise<string[]>;
 }
 
 export const SCORE_JOB_NAME = 'score';
@@ -27,6 +29,11 @@ export class ScoreQueue implements JobSink {
     if (jobs.length === 0) return;
     const opts = scoreJobOptions(this.retry);
     await this.queue.addBulk(jobs.map((job) => ({ name: SCORE_JOB_NAME, data: job.data, opts: { ...opts, jobId: job.id } })));
+  }
+
+  async missing(ids: readonly string[]): Promise<string[]> {
+    const found = await Promise.all(ids.map((id) => this.queue.getJob(id)));
+    return ids.filter((_, i) => !found[i]);
   }
 
   async close(): Promise<void> {

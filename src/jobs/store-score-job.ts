@@ -6,6 +6,7 @@
 import type { TitleClassifier } from '../domain/prediction.ts';
 import { scoreProfiles } from '../pipeline/score.ts';
 import type { Db } from '../store/db.ts';
+import { recordStoredRange } from '../store/offset-ledger.ts';
 import { storeDeadLetters, storeScoredProfiles } from '../store/write-results.ts';
 import { inTransaction } from './pg-transaction.ts';
 import type { ScoreJobData } from './score-job.ts';
@@ -23,6 +24,8 @@ export async function storeScoreJob(db: Db, classifier: TitleClassifier, job: Sc
     // storeScoredProfiles opens its own transaction; inside ours it becomes a savepoint.
     await storeScoredProfiles(tx, scored, job.source);
     await storeDeadLetters(tx, job.deadLetters);
+    // In the same transaction as the rows: the consumer commits past this range only once it is here.
+    await recordStoredRange(tx, job);
   });
   return {
     profiles: scored.length,

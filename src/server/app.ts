@@ -20,6 +20,7 @@ import { type Credentials, basicAuthHook } from './auth.ts';
 import { registerClassifyRoute } from './classify-route.ts';
 import { type Check, runCheck } from './health.ts';
 import type { Metrics } from './metrics.ts';
+import type { StreamingProbe } from './streaming-status.ts';
 
 export const BULL_BOARD_PATH = '/admin/queues';
 
@@ -30,6 +31,8 @@ export interface ServerDeps {
   queues: readonly Queue[];
   /** null: that dependency is not configured (reported as such, not counted against readiness). */
   checks: { postgres: Check; redis: Check | null; kafka: Check | null };
+  /** The stream's lag and unstored ranges (null: Kafka not configured). */
+  streaming?: StreamingProbe | null;
   /** null only in development mode: then nothing asks for credentials. */
   credentials: Credentials | null;
   metrics: Metrics;
@@ -64,11 +67,19 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    const [postgres, redis, kafka] = await Promise.all([runCheck(deps.checks.postgres), runCheck(deps.checks.redis), runCheck(deps.checks.kafka)]);
+    const [postgres, redis, kafka, streaming] = await Promise.all([
+      runCheck(deps.checks.postgres),
+      runCheck(deps.checks.redis),
+      runCheck(deps.checks.kafka),
+      deps.streaming ? deps.streaming().catch((err: Error) => ({ error: err.message })) : null,
+    ]);
     const checks = { postgres, redis, kafka };
     const ready = Object.values(checks).every((c) => c.status !== 'error');
-    // A classifier serving without its sentence encoder still scores (degraded), so it is reported, not failed.
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks, classifier: classifierStatus(deps.classifier) });
+    // A classifier serving without its sentence encoder still scores (degraded), and a lagging stream
+    // is busy, not broken: both are reported, not failed.
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not ready', checks, classifier: classifierStatus(deps.classifier), streaming });
   });
   app.get('/metrics', async (_request, reply) => {
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

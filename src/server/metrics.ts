@@ -16,6 +16,7 @@ import type { PositionPrediction } from '../domain/prediction.ts';
 import { TASKS } from '../domain/labels.ts';
 import { logger } from '../logger.ts';
 import { type Db, queryRows } from '../store/db.ts';
+import type { StreamingProbe, StreamingStatus } from './streaming-status.ts';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'paused', 'prioritized', 'waiting-children'] as const;
 const DB_CACHE_MS = 5000;
@@ -49,6 +50,8 @@ export interface MetricsOptions {
   queues: readonly Queue[];
   /** Creates a Redis connection for BullMQ's queue events (blocking reads need their own); null: no job durations. */
   eventConnection: (() => Redis) | null;
+  /** The stream's lag and unstored ranges; null: Kafka not configured. */
+  streaming?: StreamingProbe | null;
 }
 
 export function createMetrics(options: MetricsOptions): Metrics {
@@ -75,6 +78,35 @@ export function createMetrics(options: MetricsOptions): Metrics {
       );
     },
   });
+  const streaming = options.streaming;
+  if (streaming) {
+    // One probe per scrape for the three gauges (prom-client collects them one after the other).
+    let last: { at: number; value: Promise<StreamingStatus> } | null = null;
+    const probe = () => {
+      if (!last || Date.now() - last.at > 1000) last = { at: Date.now(), value: streaming() };
+      return last.value;
+    };
+    const fromStream = (name: string, help: string, value: (s: StreamingStatus) => number | null) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['topic', 'group'],
+        registers: [registry],
+        async collect() {
+          this.reset();
+          try {
+            const s = await probe();
+            const v = value(s);
+            if (v !== null) this.set({ topic: s.topic, group: s.groupId }, v);
+          } catch (err) {
+            logger.debug({ metric: name, err: (err as Error).message }, 'metrics: stream status unavailable');
+          }
+        },
+      });
+    fromStream('cv_pipeline_stream_lag_messages', 'Messages of the topic not yet committed by the group, i.e. not yet stored in Postgres', (s) => s.lag);
+    fromStream('cv_pipeline_stream_unstored_ranges', 'Offset ranges queued in Redis whose rows Postgres does not hold yet', (s) => s.unstoredRanges);
+    fromStream('cv_pipeline_stream_oldest_unstored_age_seconds', 'Age of the oldest message queued but not yet stored (0: none)', (s) => s.oldestUnstoredAgeSeconds ?? 0);
+  }
   const jobDuration = new Histogram({
     name: 'cv_pipeline_job_duration_seconds',
     help: 'Processing time of finished BullMQ jobs (processed to finished), by queue and outcome',

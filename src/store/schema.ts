@@ -7,6 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   customType,
@@ -319,4 +320,42 @@ export const titleEmbeddings = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.encoderVersion, t.titleKey] })],
+);
+
+/**
+ * The offset ledger of streaming: every Kafka offset range (one scoring job) whose rows and dead
+ * letters are stored, written in the same transaction as those rows (store-score-job.ts). The
+ * consumer commits a partition's offset only past ranges recorded here (profile-consumer.ts), so
+ * Kafka stays the record of whatever Postgres does not hold yet. Rows behind the committed offset
+ * are pruned.
+ */
+export const storedOffsets = pgTable(
+  'stored_offsets',
+  {
+    topic: text('topic').notNull(),
+    partition: integer('partition').notNull(),
+    firstOffset: bigint('first_offset', { mode: 'number' }).notNull(),
+    lastOffset: bigint('last_offset', { mode: 'number' }).notNull(),
+    storedAt: timestamp('stored_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.topic, t.partition, t.firstOffset, t.lastOffset] })],
+);
+
+/**
+ * What each consumer group member last reported of the partitions it owns (every commit pass): the
+ * committed offset, the ranges enqueued but not yet stored and when the oldest of them was
+ * published. `/readyz`, `/metrics` and `verify` read it beside Kafka's own offsets.
+ */
+export const consumerPartitions = pgTable(
+  'consumer_partitions',
+  {
+    groupId: text('group_id').notNull(),
+    topic: text('topic').notNull(),
+    partition: integer('partition').notNull(),
+    committedOffset: bigint('committed_offset', { mode: 'number' }),
+    unstoredRanges: integer('unstored_ranges').notNull(),
+    oldestUnstoredAt: timestamp('oldest_unstored_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.topic, t.partition] })],
 );

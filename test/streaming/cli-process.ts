@@ -9,13 +9,18 @@ export class CliProcess {
   readonly child: ChildProcess;
   /** Every stderr line (the JSON log), kept for assertions and failure messages. */
   readonly lines: string[] = [];
+  /** Everything written to stdout (a command's result, e.g. `verify --json`). */
+  stdout = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(args: string[], env: Record<string, string>) {
     this.child = spawn('node', ['bin/cv-pipeline.js', ...args], {
       cwd: root,
       env: { ...process.env, LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      this.stdout += chunk.toString('utf8');
     });
     createInterface({ input: this.child.stderr! }).on('line', (line) => this.lines.push(line));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));

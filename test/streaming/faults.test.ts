@@ -67,6 +67,7 @@ describe.skipIf(servicesMissing)('the streaming pipeline under faults', () => {
       KAFKA_TOPIC: harness.topic,
       KAFKA_DLQ_TOPIC: harness.dlqTopic,
       KAFKA_GROUP_ID: harness.groupId,
+      DATABASE_URL: fresh.url,
       JOB_BATCH_SIZE: '100',
       JOB_BACKOFF_MS: '200',
     });
@@ -122,7 +123,7 @@ describe.skipIf(servicesMissing)('the streaming pipeline under faults', () => {
     worker.worker.on('failed', () => {
       failures += 1;
     });
-    await harness.startConsumer();
+    await harness.startConsumer(fresh.database.db);
     await harness.produce([...syntheticMessages(prefix, n)]);
 
     await waitFor('the first jobs stored', async () => (await rowCounts(fresh.database)).predictions > 0);

@@ -65,8 +65,10 @@ export class Harness {
     await publishMessages(this.producer, this.topic, messages);
   }
 
-  async startConsumer(overrides: { sink?: JobSink; onFailure?: 'restart' | 'stop' } = {}): Promise<RunningConsumer> {
+  /** A consumer group member; `db` holds its offset ledger (the database the workers store into). */
+  async startConsumer(db: Db, overrides: { sink?: JobSink; onFailure?: 'restart' | 'stop' } = {}): Promise<RunningConsumer> {
     const consumer = await startProfileConsumer({
+      db,
       kafka: this.kafka,
       topic: this.topic,
       dlqTopic: this.dlqTopic,

@@ -44,7 +44,7 @@ describe.skipIf(servicesMissing)('the streaming pipeline (Kafka → BullMQ → P
     const n = 500;
     const positions = positionsOf(prefix, n);
     await harness.startWorker(fresh.database.db, { concurrency: 2 });
-    await harness.startConsumer();
+    await harness.startConsumer(fresh.database.db);
     await harness.produce([...syntheticMessages(prefix, n)]);
 
     await waitFor('every position stored', async () => (await rowCounts(fresh.database)).predictions === positions);
@@ -94,7 +94,7 @@ describe.skipIf(servicesMissing)('the streaming pipeline (Kafka → BullMQ → P
       ...[...syntheticMessages(uniqueName('mix'), 30)],
     ].sort((a, b) => (a.key! < b.key! ? -1 : 1)); // interleave poison with valid messages
     await harness.startWorker(fresh.database.db);
-    await harness.startConsumer();
+    await harness.startConsumer(fresh.database.db);
     await harness.produce(messages);
 
     const validCount = messages.length - poison.length;
@@ -152,8 +152,9 @@ describe.skipIf(servicesMissing)('the streaming pipeline (Kafka → BullMQ → P
         firstIds.push(...jobs.map((j) => j.id));
         throw new Error('simulated crash between enqueue and commit');
       },
+      missing: (ids: readonly string[]) => h.queue.missing(ids),
     };
-    const first = await h.startConsumer({ sink: crashing, onFailure: 'stop' });
+    const first = await h.startConsumer(fresh.database.db, { sink: crashing, onFailure: 'stop' });
     await expect(first.crashed).rejects.toThrow(/simulated crash/);
     expect(firstIds).toHaveLength(Math.ceil(n / 25));
     expect(await committedOffset(h)).toBe('-1'); // nothing committed: the batch will come again
@@ -169,8 +170,9 @@ describe.skipIf(servicesMissing)('the streaming pipeline (Kafka → BullMQ → P
         secondIds.push(...jobs.map((j) => j.id));
         await h.queue.enqueue(jobs);
       },
+      missing: (ids: readonly string[]) => h.queue.missing(ids),
     };
-    await h.startConsumer({ sink: recording });
+    await h.startConsumer(fresh.database.db, { sink: recording });
     await waitFor('the re-delivered batch committed', async () => (await committedOffset(h)) === String(n));
     expect(secondIds).toEqual(firstIds);
 

@@ -21,11 +21,12 @@ export function registerBackfillWorker(program: Command): void {
       const { survivePoolErrors } = await import('../../jobs/pool-errors.ts');
       const { redisConnection } = await import('../../jobs/redis-connection.ts');
       const { stopOnSignal } = await import('../../jobs/signals.ts');
+      const { waitForDependency } = await import('../../jobs/wait-for-dependency.ts');
       const { logger } = await import('../../logger.ts');
       const classifier = await loadClassifier();
       const threads = opts.threads ?? defaultScoringThreads();
       const pool = threads > 0 ? await ScoringPool.start(threads) : null;
-      const database = await openMigratedDatabase(config).catch(async (err: unknown) => {
+      const database = await waitForDependency('Postgres', () => openMigratedDatabase(config)).catch(async (err: unknown) => {
         await pool?.close();
         throw err;
       });

@@ -1,54 +1,69 @@
 import type { Command } from 'commander';
 import { brokerList, requireEnv } from '../../config.ts';
-import { env } from '../context.ts';
+import { env, openMigratedDatabase } from '../context.ts';
 
 export function registerConsume(program: Command): void {
   program
     .command('consume')
     .description(
-      'read profiles from Kafka (KAFKA_TOPIC, group KAFKA_GROUP_ID), send invalid ones to KAFKA_DLQ_TOPIC and enqueue scoring jobs in Redis (REDIS_URL); runs until SIGTERM/SIGINT',
+      'read profiles from Kafka (KAFKA_TOPIC, group KAFKA_GROUP_ID), send invalid ones to KAFKA_DLQ_TOPIC and enqueue scoring jobs in Redis (REDIS_URL) and commit offsets once Postgres (DATABASE_URL) has stored them; runs until SIGTERM/SIGINT',
     )
     .action(async () => {
       const config = env();
-      const { KAFKA_BROKERS, REDIS_URL } = requireEnv(config, 'consume', ['KAFKA_BROKERS', 'REDIS_URL']);
+      const { KAFKA_BROKERS, REDIS_URL } = requireEnv(config, 'consume', ['KAFKA_BROKERS', 'REDIS_URL', 'DATABASE_URL']);
       const { createKafka } = await import('../../ingest/kafka/client.ts');
       const { startProfileConsumer } = await import('../../ingest/kafka/profile-consumer.ts');
       const { ensureTopics } = await import('../../ingest/kafka/topics.ts');
-      const { redisConnection } = await import('../../jobs/redis-connection.ts');
+      const { survivePoolErrors } = await import('../../jobs/pool-errors.ts');
+      const { pingRedis, redisConnection } = await import('../../jobs/redis-connection.ts');
       const { ScoreQueue } = await import('../../jobs/score-queue.ts');
       const { stopOnSignal } = await import('../../jobs/signals.ts');
+      const { waitForDependency } = await import('../../jobs/wait-for-dependency.ts');
       const { logger } = await import('../../logger.ts');
+      // Postgres holds the offset ledger: offsets are committed only behind what it has stored.
+      const database = await waitForDependency('Postgres', () => openMigratedDatabase(config));
+      survivePoolErrors(database.db, logger.child({ component: 'postgres' }));
       const kafka = createKafka({ brokers: brokerList(KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID });
-      await ensureTopics(kafka, { topics: [config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC], partitions: config.KAFKA_TOPIC_PARTITIONS });
       const redis = redisConnection(REDIS_URL, 'queue');
       const queue = new ScoreQueue(redis, config.QUEUE_NAME, { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS });
-      const closeQueue = async () => {
-        await queue.close();
-        await redis.quit();
+      const closeAll = async () => {
+        await queue.close().catch(() => {});
+        await redis.quit().catch(() => {});
+        await database.close();
       };
-      const consumer = await startProfileConsumer({
-        kafka,
-        topic: config.KAFKA_TOPIC,
-        dlqTopic: config.KAFKA_DLQ_TOPIC,
-        groupId: config.KAFKA_GROUP_ID,
-        jobSize: config.JOB_BATCH_SIZE,
-        sink: queue,
-      }).catch(async (err: unknown) => {
-        await closeQueue();
+      let consumer: Awaited<ReturnType<typeof startProfileConsumer>>;
+      try {
+        await waitForDependency('Redis', () => pingRedis(REDIS_URL));
+        await waitForDependency('Kafka', () =>
+          ensureTopics(kafka, { topics: [config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC], partitions: config.KAFKA_TOPIC_PARTITIONS }),
+        );
+        consumer = await waitForDependency('the Kafka consumer group', () =>
+          startProfileConsumer({
+            kafka,
+            topic: config.KAFKA_TOPIC,
+            dlqTopic: config.KAFKA_DLQ_TOPIC,
+            groupId: config.KAFKA_GROUP_ID,
+            jobSize: config.JOB_BATCH_SIZE,
+            sink: queue,
+            db: database.db,
+          }),
+        );
+      } catch (err) {
+        await closeAll();
         throw err;
-      });
+      }
       logger.info(
         { topic: config.KAFKA_TOPIC, dlqTopic: config.KAFKA_DLQ_TOPIC, groupId: config.KAFKA_GROUP_ID, queue: config.QUEUE_NAME },
         'consumer running',
       );
       const stopped = stopOnSignal(async () => {
         await consumer.stop();
-        await closeQueue();
+        await closeAll();
       });
       try {
         await Promise.race([stopped, consumer.crashed]);
       } catch (err) {
-        await closeQueue().catch(() => {});
+        await closeAll().catch(() => {});
         throw new Error(`the Kafka consumer stopped: ${(err as Error).message}`);
       }
       logger.info('consumer stopped');

@@ -25,15 +25,21 @@ export function registerServe(program: Command): void {
       const { BULL_BOARD_PATH, buildServer } = await import('../../server/app.ts');
       const { kafkaCheck, postgresCheck, redisCheck } = await import('../../server/health.ts');
       const { createMetrics } = await import('../../server/metrics.ts');
+      const { streamingProbe } = await import('../../server/streaming-status.ts');
       const { closeRedis, openDashboardQueues } = await import('../../server/queues.ts');
+      const { waitForDependency } = await import('../../jobs/wait-for-dependency.ts');
       const host = opts.host ?? (credentials === null ? '127.0.0.1' : config.DASHBOARD_HOST);
       const classifier = await loadClassifier();
-      const database = await openMigratedDatabase(config);
+      const database = await waitForDependency('Postgres', () => openMigratedDatabase(config));
       survivePoolErrors(database.db, logger.child({ component: 'postgres' }));
       const redis = config.REDIS_URL ? redisConnection(config.REDIS_URL, 'queue') : null;
       const queues: Queue[] = redis ? openDashboardQueues(redis, { score: config.QUEUE_NAME, backfill: config.BACKFILL_QUEUE_NAME }) : [];
       if (!redis) logger.warn('REDIS_URL is not set: Bull Board shows no queues and /metrics no job figures');
+      const streaming = config.KAFKA_BROKERS
+        ? streamingProbe({ brokers: brokerList(config.KAFKA_BROKERS), topic: config.KAFKA_TOPIC, groupId: config.KAFKA_GROUP_ID, db: database.db })
+        : null;
       const metrics = createMetrics({
+        streaming,
         db: database.db,
         queues,
         eventConnection: config.REDIS_URL ? () => redisConnection(config.REDIS_URL!, 'worker') : null,
@@ -49,6 +55,7 @@ export function registerServe(program: Command): void {
         },
         credentials,
         metrics,
+        streaming,
       });
       const closeAll = async () => {
         await app.close();

@@ -13,13 +13,18 @@ export function registerWork(program: Command): void {
       const { REDIS_URL } = requireEnv(config, 'work', ['REDIS_URL', 'DATABASE_URL']);
       const { loadClassifier } = await import('../../classify/load-classifier.ts');
       const { survivePoolErrors } = await import('../../jobs/pool-errors.ts');
-      const { redisConnection } = await import('../../jobs/redis-connection.ts');
+      const { pingRedis, redisConnection } = await import('../../jobs/redis-connection.ts');
       const { startScoreWorker } = await import('../../jobs/score-worker.ts');
       const { stopOnSignal } = await import('../../jobs/signals.ts');
+      const { waitForDependency } = await import('../../jobs/wait-for-dependency.ts');
       const { logger } = await import('../../logger.ts');
       // (awaited: the classifier may load model files asynchronously)
       const classifier = await loadClassifier();
-      const database = await openMigratedDatabase(config);
+      const database = await waitForDependency('Postgres', () => openMigratedDatabase(config));
+      await waitForDependency('Redis', () => pingRedis(REDIS_URL)).catch(async (err: unknown) => {
+        await database.close();
+        throw err;
+      });
       survivePoolErrors(database.db, logger.child({ component: 'postgres' }));
       const redis = redisConnection(REDIS_URL, 'worker');
       const closeConnections = async () => {

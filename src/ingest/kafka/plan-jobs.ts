@@ -78,7 +78,8 @@ export function planJobs(topic: string, partition: number, messages: readonly Fe
   return { jobs, rejected };
 }
 
-function parseMessage(message: FetchedMessage) {
+/** The validation every reader of the topic applies (the consumer, `verify`). */
+export function parseMessage(message: FetchedMessage) {
   if (message.value === null) return { ok: false as const, reason: 'message has no value (tombstone)' };
   return parseProfileText(message.value.toString('utf8'));
 }
