@@ -20,6 +20,7 @@ import { createKafka } from '../../src/ingest/kafka/client.ts';
 import { type OutgoingMessage, publishMessages, syntheticMessages } from '../../src/ingest/kafka/profile-producer.ts';
 import { seededRandom, syntheticProfile } from '../../src/ingest/kafka/synthetic-profiles.ts';
 import { ensureTopics } from '../../src/ingest/kafka/topics.ts';
+import { queryRows } from '../../src/store/db.ts';
 import { CliProcess } from './cli-process.ts';
 import { type FreshDatabase, freshDatabase, rowCounts, services, servicesMissing, uniqueName, waitFor } from './services.ts';
 import { TcpProxy } from './tcp-proxy.ts';
@@ -239,7 +240,19 @@ describe.skipIf(servicesMissing)('the streaming pipeline under chaos', () => {
     await waitFor('consumer lag 0', async () => {
       const [now, ends] = await Promise.all([committed(), admin.fetchTopicOffsets(topic)]);
       return ends.every((e) => now.get(e.partition) === BigInt(e.high));
-    }, 120_000, 500);
+    }, 120_000, 500).catch(async (err: Error) => {
+      // What a failure needs explained: offsets per partition and what the consumers said.
+      const [now, ends] = await Promise.all([committed(), admin.fetchTopicOffsets(topic)]);
+      console.log(`chaos: committed ${[...now].map(([p, o]) => `${p}:${o}`).join(' ')}; log ends ${ends.map((e) => `${e.partition}:${e.high}`).join(' ')}`);
+      for (const c of every('consume')) console.log(c.lines.filter((l) => !l.includes('"level":20')).slice(-30).join('\n'));
+      const ledger = await queryRows(fresh.database.db, sql`select partition, first_offset::text, last_offset::text from stored_offsets order by 1, 2`);
+      console.log(`chaos: ledger ${JSON.stringify(ledger)}`);
+      const q = new Queue(queueName, { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } });
+      const jobs = await q.getJobs(['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized']);
+      console.log(`chaos: jobs ${JSON.stringify(await Promise.all(jobs.map(async (j) => `${j.id} ${await j.getState()} ${j.attemptsMade}`)))}`);
+      await q.close();
+      throw err;
+    });
     await admin.disconnect();
 
     // The operator's check agrees: nothing lost, nothing pending.

@@ -40,6 +40,21 @@ describe('the commit tracker', () => {
     expect(t.advance(0, stored([0, 9], [10, 19]))).toBe('25');
   });
 
+  it('counts ranges re-delivered behind a released offset as stored, and never moves the commit back', () => {
+    const t = new CommitTracker();
+    t.add(0, batch([[0, 9]], 10));
+    t.add(0, batch([[10, 19]], 20));
+    expect(t.advance(0, stored([0, 9], [10, 19]))).toBe('20');
+    t.confirm(0, '20'); // the ledger behind 20 is pruned now
+    // A rebalance re-delivers from an older offset, cut differently: behind 20 it is stored.
+    t.add(0, batch([[5, 14]], 15));
+    t.add(0, batch([[15, 19], [20, 29]], 30));
+    expect(t.unstoredOfHead(0, stored())).toEqual([]);
+    expect(t.advance(0, stored())).toBeNull(); // 15 is behind 20: nothing to commit
+    expect(t.unstoredOfHead(0, stored()).map((r) => r.id)).toEqual(['job-20-29']);
+    expect(t.advance(0, stored([20, 29]))).toBe('30');
+  });
+
   it('keeps partitions apart, and forgets the ones a rebalance took away', () => {
     const t = new CommitTracker();
     t.add(0, batch([[0, 9]], 10, 1000));

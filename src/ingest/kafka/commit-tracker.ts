@@ -27,6 +27,12 @@ export class CommitTracker {
   private readonly pending = new Map<number, PendingBatch[]>();
   /** Offsets released by `advance` whose commit has not been confirmed yet (a failed commit is retried). */
   private readonly releasable = new Map<number, string>();
+  /**
+   * The highest offset released per partition: everything below it is stored (the invariant), even
+   * where its ledger rows were pruned. A range re-delivered after a rebalance can lie below it, and
+   * must count as stored, or the batch would wait forever for rows the ledger no longer lists.
+   */
+  private readonly floor = new Map<number, bigint>();
 
   add(partition: number, batch: PendingBatch): void {
     const queue = this.pending.get(partition);
@@ -45,9 +51,14 @@ export class CommitTracker {
     return this.pending.get(partition)?.[0];
   }
 
-  /** The ranges of the oldest batch that `stored` (range keys) lacks. */
+  /** The ranges of the oldest batch that are not stored (`stored`: the ledger's range keys). */
   unstoredOfHead(partition: number, stored: ReadonlySet<string>): PendingRange[] {
-    return (this.head(partition)?.ranges ?? []).filter((r) => !stored.has(rangeKey(r.firstOffset, r.lastOffset)));
+    return (this.head(partition)?.ranges ?? []).filter((r) => !this.isStored(partition, r, stored));
+  }
+
+  private isStored(partition: number, range: PendingRange, stored: ReadonlySet<string>): boolean {
+    const floor = this.floor.get(partition);
+    return stored.has(rangeKey(range.firstOffset, range.lastOffset)) || (floor !== undefined && BigInt(range.lastOffset) < floor);
   }
 
   /**
@@ -57,8 +68,13 @@ export class CommitTracker {
    */
   advance(partition: number, stored: ReadonlySet<string>): string | null {
     const queue = this.pending.get(partition) ?? [];
-    while (queue.length > 0 && queue[0]!.ranges.every((r) => stored.has(rangeKey(r.firstOffset, r.lastOffset)))) {
-      this.releasable.set(partition, queue.shift()!.nextOffset);
+    while (queue.length > 0 && queue[0]!.ranges.every((r) => this.isStored(partition, r, stored))) {
+      const next = queue.shift()!.nextOffset;
+      const floor = this.floor.get(partition);
+      // A re-delivered batch behind what was released never moves the commit back.
+      if (floor !== undefined && BigInt(next) <= floor) continue;
+      this.floor.set(partition, BigInt(next));
+      this.releasable.set(partition, next);
     }
     return this.releasable.get(partition) ?? null;
   }
@@ -72,6 +88,7 @@ export class CommitTracker {
   drop(partition: number): void {
     this.pending.delete(partition);
     this.releasable.delete(partition);
+    this.floor.delete(partition);
   }
 
   /** Keeps only these partitions (the member's new assignment after a rebalance). */

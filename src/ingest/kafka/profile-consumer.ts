@@ -232,7 +232,8 @@ class Committer {
         const head = this.tracker.head(partition);
         const stored = head ? await storedRangeKeys(db, topic, partition, head.ranges[0]?.firstOffset ?? head.nextOffset) : new Set<string>();
         const offset = this.tracker.advance(partition, stored);
-        if (offset !== null) {
+        // Not after a rebalance took the partition away: its new owner commits it.
+        if (offset !== null && this.assigned.has(partition)) {
           await this.consumer.commitOffsets([{ topic, partition, offset }]);
           this.tracker.confirm(partition, offset);
           this.committed.set(partition, offset);
