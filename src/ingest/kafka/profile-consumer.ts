@@ -153,6 +153,7 @@ export async function startProfileConsumer(options: ProfileConsumerOptions): Pro
 
   const committer = new Committer(consumer, tracker, assigned, options, log);
   const timer = setInterval(() => void committer.pass(), options.commitIntervalMs ?? COMMIT_INTERVAL_MS);
+  timer.unref(); // a crashed consumer's process must be able to exit
 
   return {
     crashed,
