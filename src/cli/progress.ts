@@ -59,7 +59,7 @@ export interface Progress {
 }
 
 /** Plain lines where stderr is not a terminal: at most one per this period. */
-export const PLAIN_INTERVAL_MS = 10_000;
+const PLAIN_INTERVAL_MS = 10_000;
 
 export function createProgress(options: ProgressOptions): Progress {
   const stream = options.stream ?? process.stderr;

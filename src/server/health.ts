@@ -45,19 +45,25 @@ export const redisCheck = (redis: Redis): Check => async () => {
 };
 
 /**
- * Connects an admin client and asks for the cluster's brokers. A client of its own, without
- * retries: the probe must report the broker's state now, not after kafkajs' backoff.
+ * An admin client of its own for a probe, silent and with short timeouts: the probe reports the
+ * broker's state now, not after kafkajs' backoff. `retries`: 0, or a few quick ones where a call
+ * needs a lookup first (a group coordinator).
  */
-export const kafkaCheck = (brokers: string[]): Check => async () => {
+export function probeAdmin(brokers: string[], clientId: string, retries = 0) {
   const kafka = new kafkajs.Kafka({
-    clientId: 'cv-pipeline-readyz',
+    clientId,
     brokers,
     connectionTimeout: 2000,
     requestTimeout: 2000,
-    retry: { retries: 0 },
+    retry: { retries, initialRetryTime: 100, maxRetryTime: 500 },
     logLevel: kafkajs.logLevel.NOTHING,
   });
-  const admin = kafka.admin();
+  return kafka.admin();
+}
+
+/** Connects an admin client and asks for the cluster's brokers. */
+export const kafkaCheck = (brokers: string[]): Check => async () => {
+  const admin = probeAdmin(brokers, 'cv-pipeline-readyz');
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();

@@ -5,9 +5,9 @@
  * what the consumers last reported (`consumer_partitions`): ranges queued but not yet stored, and
  * the age of the oldest of them. `cv-pipeline verify` does the full reconciliation.
  */
-import kafkajs from 'kafkajs';
 import type { Db } from '../store/db.ts';
 import { readPartitionReports } from '../store/offset-ledger.ts';
+import { probeAdmin } from './health.ts';
 
 export interface StreamingStatus {
   topic: string;
@@ -25,17 +25,8 @@ export type StreamingProbe = () => Promise<StreamingStatus>;
 
 export function streamingProbe(options: { brokers: string[]; topic: string; groupId: string; db: Db }): StreamingProbe {
   return async () => {
-    // A client of its own with short retries (a group-coordinator lookup can need one): the state
-    // now, not after kafkajs' long backoff.
-    const kafka = new kafkajs.Kafka({
-      clientId: 'cv-pipeline-streaming-status',
-      brokers: options.brokers,
-      connectionTimeout: 2000,
-      requestTimeout: 2000,
-      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 },
-      logLevel: kafkajs.logLevel.NOTHING,
-    });
-    const admin = kafka.admin();
+    // Two quick retries: fetching the group's offsets looks its coordinator up first.
+    const admin = probeAdmin(options.brokers, 'cv-pipeline-streaming-status', 2);
     try {
       await admin.connect();
       const ends = await admin.fetchTopicOffsets(options.topic);

@@ -44,12 +44,12 @@ const SESSION_TIMEOUT_MS = 10_000;
 const HEARTBEAT_INTERVAL_MS = 1_000;
 const REBALANCE_TIMEOUT_MS = 15_000;
 /** How often stored ranges are committed (the lag between a job's transaction and its commit). */
-export const COMMIT_INTERVAL_MS = 1_000;
+const COMMIT_INTERVAL_MS = 1_000;
 /**
  * A batch unstored this long has its jobs looked up in the queue; one that is missing there was
  * lost by Redis and its range is read again from Kafka. (Queued or running jobs are simply waited for.)
  */
-export const LOST_CHECK_AFTER_MS = 5_000;
+const LOST_CHECK_AFTER_MS = 5_000;
 
 export interface ProfileConsumerOptions {
   kafka: Kafka;
