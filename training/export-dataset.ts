@@ -112,6 +112,9 @@ async function exportCvs(data: z.infer<typeof CvFile>, kind: Kind): Promise<void
         seniority: pos.seniority ?? null,
         department: pos.department ?? null,
         ...features(titles[index]!, { index, positions, titles }, kw),
+        // The same position as a bare title (a one-position profile): what `classify TITLE` sees.
+        // Training adds these views (context dropout) and the title-only protocol scores them.
+        denseTitle: denseFeatures(titles[index]!, [kw[index]!], null),
       });
     }
   }

@@ -40,7 +40,8 @@ LANGUAGES = ("en", "de", "fr")
 
 class Config:
     def __init__(self, args, has_encoder: bool):
-        self.params = dict(REDUCED if args.reduced else FULL)
+        self.params = dict(REDUCED if args.reduced else FULL, title_view_weight=args.title_view_weight)
+        self.pool_views = args.pool_views
         self.seed = args.seed
         self.dev_weight = args.dev_weight
         self.pseudo_weight = args.pseudo_weight
@@ -104,7 +105,7 @@ def fit_members(ds, task: str, cfg: Config, dev_groups, use_pseudo=True, progres
 
 def fit_plan(cfg: Config, args) -> list[str]:
     """The member of every fit the run makes (for the ETA): in_domain, strict, ship."""
-    per_fold = [*cfg.members, *cfg.ablation_members, *(("gbdt",) if "gbdt" in cfg.members else ())]
+    per_fold = [*cfg.members, *cfg.ablation_members]
     plan = per_fold * len(TASKS) * cfg.params["folds"]
     if not args.no_strict:
         plan += [*cfg.members] * 2 * len(TASKS)
@@ -113,26 +114,18 @@ def fit_plan(cfg: Config, args) -> list[str]:
     return plan
 
 
-def without_context(ds):
-    """A copy of the dataset whose context features are missing, to measure what context adds."""
-    blind = copy.copy(ds)
-    blind.dense = ds.dense.copy()
-    for j, name in enumerate(DENSE):
-        if name.startswith("ctx_"):
-            blind.dense[:, j] = np.nan
-    return blind
-
-
 def in_domain(ds, cfg: Config, progress: Progress) -> dict:
-    """Out-of-fold member probabilities for every annotated dev row, folds grouped by CV."""
+    """Out-of-fold member probabilities for every annotated dev row, folds grouped by CV: in profile
+    mode (`oof`) and as bare titles (`oofTitle`, the title-only protocol)."""
     dev_idx = np.flatnonzero(ds.kind == "cv-dev")
     groups = ds.group[dev_idx]
     folds = np.zeros(len(dev_idx), dtype=int)
     for k, (_, test) in enumerate(GroupKFold(n_splits=cfg.params["folds"]).split(dev_idx, groups=groups)):
         folds[test] = k
-    blind = without_context(ds)
+    titles = ds.as_titles()
     extra = with_members(cfg, cfg.ablation_members)
-    oof = {task: {m: np.zeros((len(dev_idx), len(CLASSES[task]))) for m in (*cfg.members, *extra.members, "gbdt_no_context")} for task in TASKS}
+    empty = lambda: {task: {m: np.zeros((len(dev_idx), len(CLASSES[task]))) for m in (*cfg.members, *extra.members)} for task in TASKS}
+    oof, oof_title = empty(), empty()
     for k in range(cfg.params["folds"]):
         train_groups = set(groups[folds != k])
         test_rows = dev_idx[folds == k]
@@ -142,11 +135,9 @@ def in_domain(ds, cfg: Config, progress: Progress) -> dict:
                 members.update(fit_members(ds, task, extra, train_groups, progress=progress))
             for name, member in members.items():
                 oof[task][name][folds == k] = member.predict(ds, test_rows)
-            if "gbdt" in cfg.members:
-                gb = fit_members(blind, task, with_members(cfg, ("gbdt",)), train_groups, progress=progress)["gbdt"]
-                oof[task]["gbdt_no_context"][folds == k] = gb.predict(blind, test_rows)
+                oof_title[task][name][folds == k] = member.predict(titles, test_rows)
             progress.report(f"in-domain fold {k + 1}/{cfg.params['folds']}, {task}")
-    return {"rows": dev_idx, "folds": folds, "oof": oof}
+    return {"rows": dev_idx, "folds": folds, "oof": oof, "oofTitle": oof_title}
 
 
 def with_members(cfg: Config, members: tuple[str, ...]) -> Config:
@@ -155,19 +146,26 @@ def with_members(cfg: Config, members: tuple[str, ...]) -> Config:
     return c
 
 
-def cross_fitted_pool(probs: list[np.ndarray], y: np.ndarray, kw: np.ndarray, folds: np.ndarray):
-    """Pool + fallback per fold with parameters fitted on the other folds only."""
-    pooled = np.zeros_like(probs[0])
-    final = np.zeros(len(y), dtype=int)
-    fallback = np.zeros(len(y), dtype=bool)
+def fit_pool_views(views: list[list[np.ndarray]], y: np.ndarray, kw: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Pool weights, bias and fallback threshold fitted on the member probabilities of one or more
+    views of the same rows (profile mode, and bare titles when the pool serves both)."""
+    probs = [np.vstack(member) for member in zip(*views)]
+    ys, kws = np.tile(y, len(views)), np.tile(kw, len(views))
+    w, b = fit_pool(probs, ys)
+    return w, b, fit_threshold(pool(probs, w, b), kws, ys)
+
+
+def cross_fitted_pool(views: list[list[np.ndarray]], y: np.ndarray, kw: np.ndarray, folds: np.ndarray, fit_on: int):
+    """Pool + fallback per fold with parameters fitted on the other folds only, on the first
+    `fit_on` views; returns (pooled, final, fallback) for every view, scored with those parameters."""
+    out = [(np.zeros_like(v[0]), np.zeros(len(y), dtype=int), np.zeros(len(y), dtype=bool)) for v in views]
     for k in np.unique(folds):
         fit, test = folds != k, folds == k
-        w, b = fit_pool([p[fit] for p in probs], y[fit])
-        pooled_fit = pool([p[fit] for p in probs], w, b)
-        t = fit_threshold(pooled_fit, kw[fit], y[fit])
-        pooled[test] = pool([p[test] for p in probs], w, b)
-        final[test], fallback[test] = with_fallback(pooled[test], kw[test], t)
-    return pooled, final, fallback
+        w, b, t = fit_pool_views([[p[fit] for p in v] for v in views[:fit_on]], y[fit], kw[fit])
+        for view, (pooled, final, fallback) in zip(views, out):
+            pooled[test] = pool([p[test] for p in view], w, b)
+            final[test], fallback[test] = with_fallback(pooled[test], kw[test], t)
+    return out
 
 
 def evaluate_subsets(task, y, variants: dict[str, np.ndarray], active: np.ndarray) -> dict:
@@ -191,41 +189,46 @@ def by_language(ds, dev_idx, task, y, variants: dict[str, np.ndarray], active: n
     }
 
 
-def strict(ds, cfg: Config, progress: Progress) -> dict:
+def strict(ds, cfg: Config, progress: Progress) -> tuple[dict, dict]:
     """No annotated CV in training: members fit on the CSVs and the unlabeled CVs; the pool uses
-    equal weights and class priors re-estimated by EM on the unlabeled CVs (no dev labels)."""
+    equal weights and class priors re-estimated by EM on the unlabeled CVs (no dev labels).
+    Returns the profile-mode and the title-only results."""
     dev_idx = np.flatnonzero(ds.kind == "cv-dev")
     unl_idx = np.flatnonzero(ds.kind == "cv-unlabeled")
     active = np.array([ds.rows[i].get("status") == "ACTIVE" for i in dev_idx])
-    out = {}
+    titles = ds.as_titles()
+    out, out_title = {}, {}
     for task in TASKS:
         members = fit_members(ds, task, cfg, None, progress=progress)
         y = ds.labels(task)[dev_idx]
-        kw, _ = ds.keyword(task)
-        probs = [m.predict(ds, dev_idx) for m in members.values()]
-        weights = np.full(len(probs), 1.0 / len(probs))
-        plain = pool(probs, weights, np.zeros(len(CLASSES[task])))
+        kw = ds.keyword(task)[0][dev_idx]
+        weights = np.full(len(members), 1.0 / len(members))
         # Prior shift: training priors = mean prediction on training rows; target priors by EM.
         idx, ytr, _ = training_rows(ds, task, cfg, None)
         train_priors = np.bincount(ytr, minlength=len(CLASSES[task])) / len(ytr)
         unl = pool([m.predict(ds, unl_idx) for m in members.values()], weights, np.zeros(len(CLASSES[task])))
         target = em_priors(unl, np.maximum(train_priors, 1e-6))
         bias = np.log(np.maximum(target, 1e-6)) - np.log(np.maximum(train_priors, 1e-6))
-        adjusted = pool(probs, weights, bias)
-        variants = {
-            "keywords": kw[dev_idx],
-            "ensemble": plain.argmax(1),
-            "ensemble+EM priors": adjusted.argmax(1),
-            "ensemble+EM+fallback@0.5": with_fallback(adjusted, kw[dev_idx], 0.5)[0],
-        }
-        for name, p in zip(members, probs):
-            variants[name] = p.argmax(1)
+
+        def variants_of(view):
+            probs = [m.predict(view, dev_idx) for m in members.values()]
+            adjusted = pool(probs, weights, bias)
+            return {
+                "keywords": kw,
+                "ensemble": pool(probs, weights, np.zeros(len(CLASSES[task]))).argmax(1),
+                "ensemble+EM priors": adjusted.argmax(1),
+                "ensemble+EM+fallback@0.5": with_fallback(adjusted, kw, 0.5)[0],
+                **{name: p.argmax(1) for name, p in zip(members, probs)},
+            }
+
+        variants = variants_of(ds)
         # What the keyword pseudo-labels on the unlabeled CVs add: the same members without them.
         bare = fit_members(ds, task, cfg, None, use_pseudo=False, progress=progress)
         variants["ensemble, no pseudo-labels"] = pool([m.predict(ds, dev_idx) for m in bare.values()], weights, np.zeros(len(CLASSES[task]))).argmax(1)
         out[task] = evaluate_subsets(task, y, variants, active)
+        out_title[task] = evaluate_subsets(task, y, variants_of(titles), active)
         progress.report(f"strict protocol, {task}")
-    return out
+    return out, out_title
 
 
 def ship(ds, cfg: Config, out_dir: str, progress: Progress) -> dict:
@@ -322,38 +325,44 @@ def main():
     cv = in_domain(ds, cfg, progress)
     dev_idx, folds = cv["rows"], cv["folds"]
     active = np.array([ds.rows[i].get("status") == "ACTIVE" for i in dev_idx])
-    evaluation = {"inDomain": {}, "strict": None}
+    evaluation = {"inDomain": {}, "strict": None, "titleOnly": {"inDomain": {}, "strict": None}}
     pools = {}
     for task in TASKS:
         y = ds.labels(task)[dev_idx]
         kw = ds.keyword(task)[0][dev_idx]
-        probs = [cv["oof"][task][m] for m in cfg.members]
-        pooled, final, fallback = cross_fitted_pool(probs, y, kw, folds)
+        # Views of the same rows: in their profiles, and as bare titles. The pool serves both; it is
+        # fitted on the profile view alone or on both (--pool-views).
+        views = lambda members: [[cv[key][task][m] for m in members] for key in ("oof", "oofTitle")]
+        fit_on = 2 if cfg.pool_views == "both" else 1
+        (pooled, final, fallback), (pooled_t, final_t, fallback_t) = cross_fitted_pool(views(cfg.members), y, kw, folds, fit_on)
         variants = {"keywords": kw, "ensemble (no fallback)": pooled.argmax(1), "ensemble + fallback": final}
+        title_variants = {"keywords": kw, "ensemble (no fallback)": pooled_t.argmax(1), "ensemble + fallback": final_t}
         degraded = None
         if cfg.base_members != cfg.members:
-            base = [cv["oof"][task][m] for m in cfg.base_members]
-            variants["ensemble + fallback, without encoder"] = cross_fitted_pool(base, y, kw, folds)[1]
-            w0, b0 = fit_pool(base, y)
-            t0 = fit_threshold(pool(base, w0, b0), kw, y)
+            profile_view, title_view = cross_fitted_pool(views(cfg.base_members), y, kw, folds, fit_on)
+            variants["ensemble + fallback, without encoder"] = profile_view[1]
+            title_variants["ensemble + fallback, without encoder"] = title_view[1]
+            w0, b0, t0 = fit_pool_views(views(cfg.base_members)[:fit_on], y, kw)
             degraded = {"members": list(cfg.base_members), "weights": w0.tolist(), "bias": b0.tolist(), "fallbackThreshold": t0}
         for m in cfg.ablation_members:
-            variants[f"ensemble + fallback, with {m} too"] = cross_fitted_pool(probs + [cv["oof"][task][m]], y, kw, folds)[1]
-        for m in (*cfg.members, *cfg.ablation_members, "gbdt_no_context"):
-            if m in cv["oof"][task] and (m != "gbdt_no_context" or "gbdt" in cfg.members):
-                variants[m] = cv["oof"][task][m].argmax(1)
+            variants[f"ensemble + fallback, with {m} too"] = cross_fitted_pool(views((*cfg.members, m)), y, kw, folds, fit_on)[0][1]
+        for m in (*cfg.members, *cfg.ablation_members):
+            variants[m] = cv["oof"][task][m].argmax(1)
+            title_variants[m] = cv["oofTitle"][task][m].argmax(1)
         evaluation["inDomain"][task] = evaluate_subsets(task, y, variants, active)
         evaluation["inDomain"][task]["fallbackRate"] = float(fallback.mean())
+        evaluation["titleOnly"]["inDomain"][task] = evaluate_subsets(task, y, title_variants, active)
+        evaluation["titleOnly"]["inDomain"][task]["fallbackRate"] = float(fallback_t.mean())
         evaluation.setdefault("byLanguage", {})[task] = by_language(ds, dev_idx, task, y, variants, active)
         # The shipped pool: fitted on all out-of-fold predictions.
-        w, b = fit_pool(probs, y)
-        t = fit_threshold(pool(probs, w, b), kw, y)
+        w, b, t = fit_pool_views(views(cfg.members)[:fit_on], y, kw)
         pools[task] = {"weights": w.tolist(), "bias": b.tolist(), "fallbackThreshold": t}
         if degraded:
             pools[task]["withoutEncoder"] = degraded
-        log(f"in-domain {task}: " + ", ".join(f"{k} {fmt(v['active']['accuracy'])}" for k, v in evaluation["inDomain"][task].items() if isinstance(v, dict)))
+        for mode, block in (("profile", evaluation["inDomain"][task]), ("title-only", evaluation["titleOnly"]["inDomain"][task])):
+            log(f"in-domain {task}, {mode}: " + ", ".join(f"{k} {fmt(v['active']['accuracy'])}" for k, v in block.items() if isinstance(v, dict)))
     if not args.no_strict:
-        evaluation["strict"] = strict(ds, cfg, progress)
+        evaluation["strict"], evaluation["titleOnly"]["strict"] = strict(ds, cfg, progress)
 
     write_report(evaluation, cfg, args, ds)
     if args.evaluate_only:
@@ -373,7 +382,12 @@ def main():
     print(f"reports: {os.path.join(args.reports, 'evaluation.md')} (and evaluation.json, confusion-*.png)")
 
 
+# The variant each protocol ships: what its headline figures are.
+SHIPPED_VARIANT = {"inDomain": "ensemble + fallback", "strict": "ensemble+EM+fallback@0.5"}
+
+
 def summary_metrics(evaluation: dict) -> dict:
+    """Headline figures per protocol, task and subset; `titleOnly` the same for bare titles."""
     def pick(block, variant):
         return {
             subset: {
@@ -384,10 +398,10 @@ def summary_metrics(evaluation: dict) -> dict:
             for subset in ("active", "all")
         }
 
-    out = {"inDomain": {t: pick(evaluation["inDomain"][t], "ensemble + fallback") for t in TASKS}}
-    if evaluation["strict"]:
-        out["strict"] = {t: pick(evaluation["strict"][t], "ensemble+EM+fallback@0.5") for t in TASKS}
-    return out
+    def protocols(source):
+        return {p: {t: pick(source[p][t], v) for t in TASKS} for p, v in SHIPPED_VARIANT.items() if source.get(p)}
+
+    return {**protocols(evaluation), "titleOnly": protocols(evaluation["titleOnly"])}
 
 
 def write_manifest(ds, cfg, args, pools, shipped, evaluation):
@@ -427,6 +441,7 @@ def write_manifest(ds, cfg, args, pools, shipped, evaluation):
         },
         "training": {
             "seed": cfg.seed, "reduced": bool(args.reduced), "params": cfg.params,
+            "poolViews": cfg.pool_views,
             "devWeight": cfg.dev_weight, "pseudoWeight": cfg.pseudo_weight, "pseudoFloor": cfg.pseudo_floor,
             "rows": kinds,
             # Label counts of the annotated CVs: the in-domain part of the training data, and the
@@ -444,6 +459,27 @@ def write_manifest(ds, cfg, args, pools, shipped, evaluation):
     return manifest["version"]
 
 
+def task_tables(block: dict, protocol: str, mode: str, args) -> list[str]:
+    """Per task: every variant's figures, the shipped variant's per-class table and confusion matrix."""
+    lines = []
+    for task in TASKS:
+        lines += [f"### {task}", "", "| variant | ACTIVE acc | ACTIVE macro-F1 | all acc | all macro-F1 | all balanced acc |", "|---|---|---|---|---|---|"]
+        for name, m in block[task].items():
+            if isinstance(m, dict):
+                lines.append(f"| {name} | {fmt(m['active']['accuracy'])} | {fmt(m['active']['macroF1'])} | {fmt(m['all']['accuracy'])} | {fmt(m['all']['macroF1'])} | {fmt(m['all']['balancedAccuracy'])} |")
+        if "fallbackRate" in block[task]:
+            lines.append(f"\nFallback rate (keyword rules decided): {block[task]['fallbackRate']:.1%}")
+        best = SHIPPED_VARIANT[protocol]
+        m = block[task][best]["all"]
+        lines += ["", f"Per class ({best}, all positions):", "", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+        for c, v in m["perClass"].items():
+            lines.append(f"| {c} | {fmt(v['precision'])} | {fmt(v['recall'])} | {fmt(v['f1'])} | {v['support']} |")
+        image = f"confusion-{protocol}{'-title-only' if mode else ''}-{task}.png"
+        confusion_image(task, m["confusion"], f"{protocol}{mode} {task} ({best}, all positions)", os.path.join(args.reports, image))
+        lines += ["", f"![{protocol}{mode} {task} confusion matrix]({image})", ""]
+    return lines
+
+
 def write_report(evaluation, cfg, args, ds):
     os.makedirs(args.reports, exist_ok=True)
     lines = [
@@ -457,29 +493,35 @@ def write_report(evaluation, cfg, args, ds):
         "of a fold are fitted on the other folds' out-of-fold predictions.",
         "- **Strict**: no annotated CV in training; pool with equal weights and class priors re-estimated by EM "
         "on the unlabeled CVs; fallback threshold fixed at 0.5 beforehand.",
+        "- **Title-only** (both protocols): the same positions scored as bare titles, as one-position profiles "
+        f"with title and organization only. The gbdt member also trains on every CV row in that view (context "
+        f"dropout, weight {cfg.params['title_view_weight']:g} of the row's); the pool and fallback threshold are "
+        f"fitted on {'both views' if cfg.pool_views == 'both' else 'the profile view'}.",
         "",
     ]
-    for protocol in ("inDomain", "strict"):
-        block = evaluation.get(protocol)
-        if not block:
+    lines += [
+        "## Profile mode and title-only, side by side", "",
+        "Profile mode scores each annotated position inside its CV (`run`, `consume`). Title-only scores it as a "
+        "bare title, its title and organization and nothing else (`classify`, `classify --csv`, `POST /classify`). "
+        "Figures: accuracy / macro-F1 of the shipped variant of each protocol.", "",
+        "| protocol | task | profile ACTIVE | title-only ACTIVE | profile all | title-only all |", "|---|---|---|---|---|---|",
+    ]
+    for protocol, variant in SHIPPED_VARIANT.items():
+        if not evaluation.get(protocol):
             continue
-        lines += [f"## {'In-domain' if protocol == 'inDomain' else 'Strict'} protocol", ""]
         for task in TASKS:
-            lines += [f"### {task}", "", "| variant | ACTIVE acc | ACTIVE macro-F1 | all acc | all macro-F1 | all balanced acc |", "|---|---|---|---|---|---|"]
-            for name, m in block[task].items():
-                if not isinstance(m, dict):
-                    continue
-                lines.append(f"| {name} | {fmt(m['active']['accuracy'])} | {fmt(m['active']['macroF1'])} | {fmt(m['all']['accuracy'])} | {fmt(m['all']['macroF1'])} | {fmt(m['all']['balancedAccuracy'])} |")
-            if "fallbackRate" in block[task]:
-                lines.append(f"\nFallback rate (keyword rules decided): {block[task]['fallbackRate']:.1%}")
-            best = "ensemble + fallback" if protocol == "inDomain" else "ensemble+EM+fallback@0.5"
-            m = block[task][best]["all"]
-            lines += ["", f"Per class ({best}, all positions):", "", "| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
-            for c, v in m["perClass"].items():
-                lines.append(f"| {c} | {fmt(v['precision'])} | {fmt(v['recall'])} | {fmt(v['f1'])} | {v['support']} |")
-            image = f"confusion-{protocol}-{task}.png"
-            confusion_image(task, m["confusion"], f"{protocol} {task} ({best}, all positions)", os.path.join(args.reports, image))
-            lines += ["", f"![{protocol} {task} confusion matrix]({image})", ""]
+            profile, title = evaluation[protocol][task][variant], evaluation["titleOnly"][protocol][task][variant]
+            cell = lambda m: f"{fmt(m['accuracy'])} / {fmt(m['macroF1'])}"
+            lines.append(f"| {'in-domain' if protocol == 'inDomain' else 'strict'} | {task} | {cell(profile['active'])} | "
+                         f"{cell(title['active'])} | {cell(profile['all'])} | {cell(title['all'])} |")
+    lines.append("")
+    for source, mode in ((evaluation, ""), (evaluation["titleOnly"], ", title-only")):
+        for protocol in ("inDomain", "strict"):
+            block = source.get(protocol)
+            if not block:
+                continue
+            lines += [f"## {'In-domain' if protocol == 'inDomain' else 'Strict'} protocol{mode}", ""]
+            lines += task_tables(block, protocol, mode, args)
     if evaluation.get("byLanguage"):
         lines += ["## By title language (in-domain)", "",
                   "What the multilingual sentence encoder adds where: macro-F1 (accuracy) per language of the title, "

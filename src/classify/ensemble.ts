@@ -122,7 +122,7 @@ export class EnsembleClassifier implements TitleClassifier {
     const nearest = scores.neighbours
       ? `; nearest: ${scores.neighbours.slice(0, 3).map((n) => `${n.title} → ${n.label} ${n.similarity.toFixed(2)}`).join(', ')}`
       : '';
-    const extra = { members: scores.members, ...(scores.neighbours ? { neighbours: scores.neighbours } : {}) };
+    const extra = { probabilities: scores.pooled, members: scores.members, ...(scores.neighbours ? { neighbours: scores.neighbours } : {}) };
     if (confidence < threshold) {
       const rule = keyword.prediction[task];
       return {

@@ -13,6 +13,8 @@ export interface TaskPrediction<L extends string> {
   source: PredictionSource;
   /** Human-readable reason, e.g. the keyword rule that matched. */
   why: string;
+  /** The trained ensemble's pooled probability per class (class-list order), where it scored. */
+  probabilities?: number[];
   /** Per-member class probabilities (member name → probability per class, in class-list order). */
   members?: Record<string, number[]>;
   /** The labeled training titles nearest in embedding space, best first (encoder_knn member). */

@@ -46,7 +46,8 @@ export const DENSE_FEATURES: readonly string[] = [
   'title_has_digit',
   'title_has_separator',
   'title_upper_ratio',
-  // Context: the position's place in its profile. Missing (NaN) for a bare title.
+  // Context: the position's place in its profile. A bare title is a profile of that one position
+  // (title and organization, no dates, no status), so both answer alike.
   'ctx_positions',
   'ctx_index',
   'ctx_chrono_rank',
@@ -65,9 +66,10 @@ export const DENSE_FEATURES: readonly string[] = [
 ];
 
 /**
- * The dense view: the keyword rules' per-class scores, language, title shape and, when the
- * position's profile is known, its context. `kw` holds the keyword results of the whole profile
- * when a context is given (same order as `context.positions`), else of the title alone.
+ * The dense view: the keyword rules' per-class scores, language, title shape and the position's
+ * context in its profile. `kw` holds the keyword results of the whole profile when a context is
+ * given (same order as `context.positions`), else of the title alone, which is then scored as the
+ * one position of a profile (`standaloneContext`).
  */
 export function denseFeatures(title: PreparedTitle, kw: readonly KeywordResult[], context: ProfileContext | null): number[] {
   const own = kw[context?.index ?? 0]!;
@@ -88,13 +90,20 @@ export function denseFeatures(title: PreparedTitle, kw: readonly KeywordResult[]
     /\d/.test(title.raw) ? 1 : 0,
     /[&/,|+]| - | und | and | et /.test(title.raw) ? 1 : 0,
     letters.length === 0 ? 0 : upper.length / letters.length,
-    ...(context ? contextFeatures(context, kw) : CONTEXT_MISSING),
+    ...contextFeatures(context ?? standaloneContext(title), context ? kw : [own]),
     0,
   ];
 }
 
-const CONTEXT_FEATURE_COUNT = DENSE_FEATURES.filter((f) => f.startsWith('ctx_')).length;
-const CONTEXT_MISSING: readonly number[] = new Array<number>(CONTEXT_FEATURE_COUNT).fill(Number.NaN);
+/**
+ * The context of a bare title: a profile holding that one position, with its organization and
+ * nothing else. Training shows the model every CV position this way too (context dropout,
+ * training/cvtrain), so a bare title gets the CV conventions, and `classify TITLE` answers exactly
+ * as `run` does for a one-position profile without dates or status.
+ */
+export function standaloneContext(title: PreparedTitle): ProfileContext {
+  return { index: 0, positions: [{ position: title.raw, organization: title.organization }], titles: [title] };
+}
 
 function keywordLevel(result: KeywordResult): number {
   return seniorityLevel(result.prediction.seniority.label as Seniority);

@@ -3,7 +3,8 @@
  * classifier and the month treated as "now"), so every entry point scores identically.
  */
 import { computeCareerFeatures } from '../features/career.ts';
-import type { PreparedTitle, ProfileContext, ScoredProfile, TitleClassifier } from '../domain/prediction.ts';
+import type { PositionPrediction, PreparedTitle, ProfileContext, ScoredProfile, TitleClassifier } from '../domain/prediction.ts';
+import { standaloneContext } from '../features/title-features.ts';
 import type { ProfileMessage } from '../domain/profile.ts';
 import { prepareTitle } from '../text/prepare.ts';
 
@@ -48,6 +49,31 @@ export async function scoreProfiles(
     );
     return { profileId: profile.profileId, modelVersion: classifier.modelVersion, positions, career };
   });
+}
+
+/** A bare title to score: what `classify`, `classify --csv` and `POST /classify` receive. */
+export interface TitleQuery {
+  title: string;
+  organization?: string | null;
+}
+
+export interface ScoredTitle {
+  title: PreparedTitle;
+  prediction: PositionPrediction;
+}
+
+/**
+ * Scores bare titles, each as the one position of a profile holding its title and organization
+ * and nothing else: the answer `scoreProfiles` gives that profile, by construction (the model is
+ * trained on CV positions in this view too, so a bare title gets the CV conventions).
+ */
+export async function scoreTitles(queries: readonly TitleQuery[], classifier: TitleClassifier): Promise<ScoredTitle[]> {
+  const titles = queries.map((q) => prepareTitle(q.title, q.organization ?? null));
+  const predictions = await classifier.classify(titles, titles.map(standaloneContext));
+  if (predictions.length !== titles.length) {
+    throw new Error(`classifier ${classifier.modelVersion} returned ${predictions.length} predictions for ${titles.length} titles`);
+  }
+  return titles.map((title, i) => ({ title, prediction: predictions[i]! }));
 }
 
 /**

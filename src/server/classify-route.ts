@@ -1,12 +1,14 @@
 /**
- * POST /classify: seniority and department of a batch of titles, by the same scoring core as every
- * other entry point. The body is validated with zod; every rejection is a 400 naming the field.
+ * POST /classify: seniority and department of a batch of bare titles, by the same scoring core as
+ * `classify` and `classify --csv` (scoreTitles), answered in their JSON shape (titleAnswer). The
+ * body is validated with zod; every rejection is a 400 naming the field.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { TitleClassifier } from '../domain/prediction.ts';
 import { PositionSchema, describeIssues } from '../domain/profile.ts';
-import { prepareTitle } from '../text/prepare.ts';
+import { titleAnswer } from '../pipeline/answer.ts';
+import { scoreTitles } from '../pipeline/score.ts';
 import type { Metrics } from './metrics.ts';
 
 /** Titles per request: one classifier batch, scored in well under a second. */
@@ -34,24 +36,10 @@ export function registerClassifyRoute(app: FastifyInstance, classifier: TitleCla
     }
     const parsed = ClassifyRequestSchema.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
-    const items = parsed.data.titles.map((t) => (typeof t === 'string' ? { title: t, organization: null } : { title: t.title, organization: t.organization ?? null }));
+    const queries = parsed.data.titles.map((t) => (typeof t === 'string' ? { title: t } : t));
     const t0 = performance.now();
-    const prepared = items.map((t) => prepareTitle(t.title, t.organization));
-    const predictions = await classifier.classify(prepared);
-    metrics.observeClassify(predictions, (performance.now() - t0) / 1000);
-    return {
-      modelVersion: classifier.modelVersion,
-      results: items.map((item, i) => {
-        const p = predictions[i]!;
-        return {
-          title: item.title,
-          organization: item.organization,
-          standardizedTitle: prepared[i]!.standardized,
-          language: prepared[i]!.language,
-          seniority: { label: p.seniority.label, confidence: p.seniority.confidence, source: p.seniority.source, why: p.seniority.why },
-          department: { label: p.department.label, confidence: p.department.confidence, source: p.department.source, why: p.department.why },
-        };
-      }),
-    };
+    const scored = await scoreTitles(queries, classifier);
+    metrics.observeClassify(scored.map((s) => s.prediction), (performance.now() - t0) / 1000);
+    return { modelVersion: classifier.modelVersion, results: scored.map(titleAnswer) };
   });
 }

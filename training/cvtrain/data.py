@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,6 +24,9 @@ class Dataset:
     group: np.ndarray  # str per row (profile for CV rows)
     dense: np.ndarray  # float32 [n, F], NaN = missing
     dense_names: list[str]
+    # The dense features of each row as a bare title (a one-position profile: what `classify TITLE`
+    # sees); equal to `dense` for rows that have no profile (the title CSVs).
+    dense_title: np.ndarray
     # Sentence-encoder features [n, dim + concepts] (embedding, then concept cosines), and what
     # produced them; None when the dataset was exported without the encoder installed.
     encoder: np.ndarray | None = None
@@ -33,6 +36,10 @@ class Dataset:
         """Class index per row, -1 where the row has no label for the task."""
         index = {c: i for i, c in enumerate(CLASSES[task])}
         return np.array([index.get(r.get(task) or "", -1) for r in self.rows], dtype=np.int64)
+
+    def as_titles(self) -> "Dataset":
+        """The same rows seen as bare titles: what the title-only protocol scores."""
+        return replace(self, dense=self.dense_title)
 
     def keyword(self, task: str) -> tuple[np.ndarray, np.ndarray]:
         index = {c: i for i, c in enumerate(CLASSES[task])}
@@ -44,7 +51,8 @@ class Dataset:
 def load(path: str) -> Dataset:
     with open(path, encoding="utf-8") as f:
         rows = [json.loads(line) for line in f]
-    dense = np.array([[np.nan if v is None else v for v in r["dense"]] for r in rows], dtype=np.float32)
+    as_array = lambda key: np.array([[np.nan if v is None else v for v in r.get(key, r["dense"])] for r in rows], dtype=np.float32)
+    dense = as_array("dense")
     with open(f"{path}.meta.json", encoding="utf-8") as f:
         meta = json.load(f)
     names = meta["denseFeatures"]
@@ -63,6 +71,7 @@ def load(path: str) -> Dataset:
         kind=np.array([r["kind"] for r in rows]),
         group=np.array([r["group"] for r in rows]),
         dense=dense,
+        dense_title=as_array("denseTitle"),
         encoder=encoder,
         encoder_info=info,
     )

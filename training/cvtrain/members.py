@@ -1,7 +1,8 @@
 """The ensemble members. Each sees a different view of a title and predicts both tasks.
 
 - ngram_lr: multinomial logistic regression on character 2-5-grams and word 1-2-grams.
-- gbdt: LightGBM on dense features (keyword-rule scores, language, title shape, profile context).
+- gbdt: LightGBM on dense features (keyword-rule scores, language, title shape, profile context);
+  it also sees every CV row as a bare title (context dropout), the only member that reads context.
 - word_mlp: a one-hidden-layer network on word 1-2-grams only.
 - encoder_knn: the labeled training titles nearest in the sentence encoder's embedding space vote
   (softmax over cosine, times the row's training weight, so annotated CV titles count as much as
@@ -86,6 +87,15 @@ class Member:
             self.model = NearestTitles(self.n_classes, **KNN).fit(
                 x[labeled, :dim], y[labeled], w[labeled], [ds.rows[i]["title"] for i in idx[labeled]])
         elif self.name == "gbdt":
+            # Context dropout: every CV row also as a bare title (its one-position-profile view), so
+            # a title scored without its profile gets the CV conventions, not the title CSVs' (the
+            # only other rows whose context says "no profile around it").
+            cv = np.isin(ds.kind[idx], ("cv-dev", "cv-unlabeled"))
+            title_weight = self.params.get("title_view_weight", 0.0)
+            if title_weight > 0 and cv.any():
+                x = np.vstack([x, ds.dense_title[idx[cv]]])
+                y = np.concatenate([y, y[cv]])
+                w = np.concatenate([w, w[cv] * title_weight])
             self.model = lgb.LGBMClassifier(
                 n_estimators=self.params.get("gbdt_trees", 100), learning_rate=0.1, num_leaves=15,
                 min_child_samples=10, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
