@@ -24,8 +24,7 @@ import { KeywordClassifier } from '../src/classify/keywords.ts';
 import type { TitleClassifier } from '../src/domain/prediction.ts';
 import type { Position, ProfileMessage } from '../src/domain/profile.ts';
 import { seededRandom } from '../src/ingest/kafka/synthetic-profiles.ts';
-import { scoreProfiles } from '../src/pipeline/score.ts';
-import { prepareTitle } from '../src/text/prepare.ts';
+import { scoreProfiles, scoreTitles } from '../src/pipeline/score.ts';
 
 const { values } = parseArgs({
   options: {
@@ -124,7 +123,7 @@ async function benchEncoder(classifier: EnsembleClassifier) {
     for (let i = 0; i < titles.length; i += batchSize) await score(titles.slice(i, i + batchSize));
     return Math.round(titles.length / ((performance.now() - started) / 1000));
   };
-  const classify = (batch: string[]) => classifier.classify(batch.map((t) => prepareTitle(t)));
+  const classify = (batch: string[]) => scoreTitles(batch.map((title) => ({ title })), classifier);
   const cacheOff = await timeBatches(distinct.slice(0, n), classify);
   // A stream of n titles: each is, with probability `repeat`, one the stream already had.
   const random = seededRandom(11);

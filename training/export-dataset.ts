@@ -18,7 +18,7 @@ import { createProgress } from '../src/cli/progress.ts';
 import { DEPARTMENT_CLASSES, SENIORITY_CLASSES } from '../src/domain/labels.ts';
 import type { PreparedTitle, ProfileContext } from '../src/domain/prediction.ts';
 import { PositionSchema, describeIssues } from '../src/domain/profile.ts';
-import { DENSE_FEATURES, denseFeatures, titleNgrams } from '../src/features/title-features.ts';
+import { DENSE_FEATURES, TITLE_LIST, denseFeatures, titleNgrams } from '../src/features/title-features.ts';
 import { prepareTitle } from '../src/text/prepare.ts';
 
 const { values: args } = parseArgs({
@@ -58,8 +58,8 @@ async function write(row: object): Promise<void> {
   }
 }
 
-function features(title: PreparedTitle, context: ProfileContext | null, kw: ReturnType<typeof keywordScores>[]) {
-  const own = kw[context?.index ?? 0]!;
+function features(title: PreparedTitle, context: ProfileContext | typeof TITLE_LIST, kw: ReturnType<typeof keywordScores>[]) {
+  const own = kw[context === TITLE_LIST ? 0 : context.index]!;
   return {
     ngrams: titleNgrams(title),
     dense: denseFeatures(title, kw, context),
@@ -89,7 +89,7 @@ async function exportCsv(data: z.infer<typeof CsvRows>, kind: Kind, task: 'senio
   const domainCsv = DENSE_FEATURES.indexOf('domain_csv');
   for (const [i, row] of data.entries()) {
     const title = prepareTitle(row.text);
-    const f = features(title, null, [keywordScores(title)]);
+    const f = features(title, TITLE_LIST, [keywordScores(title)]);
     prepared.push(title);
     f.dense[domainCsv] = 1;
     // The n-gram members see the domain as one more token, present on CSV rows only.

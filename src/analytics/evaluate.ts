@@ -6,7 +6,7 @@ import { CLASSES, TASKS, type Task } from '../domain/labels.ts';
 import type { TitleClassifier } from '../domain/prediction.ts';
 import type { AnnotatedPosition } from '../domain/profile.ts';
 import { rawProfileId } from '../domain/parse.ts';
-import { scoreProfilesInChunks } from '../pipeline/score.ts';
+import { scoreProfilesInChunks, scoreTitles } from '../pipeline/score.ts';
 import { type Metrics, classificationMetrics } from './metrics.ts';
 
 export interface SubsetReport {
@@ -15,8 +15,15 @@ export interface SubsetReport {
   department: Metrics;
 }
 
+/**
+ * `profile`: each position scored inside its CV (what `run` does); `title-only`: each position
+ * scored as a bare title with its organization and nothing else (what `classify` does).
+ */
+export type EvaluationMode = 'profile' | 'title-only';
+
 export interface EvaluationReport {
   modelVersion: string;
+  mode: EvaluationMode;
   active: SubsetReport;
   all: SubsetReport;
 }
@@ -31,7 +38,7 @@ interface Pair {
 const SCORE_CHUNK = 32;
 
 /**
- * Scores every annotated profile (with its other positions as context) and compares;
+ * Scores every annotated position, in its profile or as a bare title (`mode`), and compares;
  * `onProgress` hears how many CVs are scored so far.
  */
 export async function evaluate(
@@ -39,7 +46,27 @@ export async function evaluate(
   classifier: TitleClassifier,
   asOf: string,
   onProgress?: (cvsScored: number) => void,
+  mode: EvaluationMode = 'profile',
 ): Promise<EvaluationReport> {
+  const predicted = mode === 'profile' ? await scoreInProfiles(cvs, classifier, asOf, onProgress) : await scoreBareTitles(cvs, classifier, onProgress);
+  const pairs: Pair[] = cvs.flatMap((positions, i) =>
+    positions.map((truth, j) => ({
+      active: truth.status === 'ACTIVE',
+      truth: { seniority: truth.seniority, department: truth.department },
+      predicted: predicted[i]![j]!,
+    })),
+  );
+  return {
+    modelVersion: classifier.modelVersion,
+    mode,
+    active: subset(pairs.filter((p) => p.active)),
+    all: subset(pairs),
+  };
+}
+
+type Labels = Record<Task, string>;
+
+async function scoreInProfiles(cvs: readonly AnnotatedPosition[][], classifier: TitleClassifier, asOf: string, onProgress?: (n: number) => void): Promise<Labels[][]> {
   const scored = await scoreProfilesInChunks(
     cvs.map((positions) => ({ profileId: rawProfileId(positions), positions })),
     classifier,
@@ -47,21 +74,27 @@ export async function evaluate(
     SCORE_CHUNK,
     onProgress,
   );
-  const pairs: Pair[] = scored.flatMap((profile, i) =>
-    profile.positions.map((s) => {
-      const truth = cvs[i]![s.index]!;
-      return {
-        active: truth.status === 'ACTIVE',
-        truth: { seniority: truth.seniority, department: truth.department },
-        predicted: { seniority: s.prediction.seniority.label, department: s.prediction.department.label },
-      };
-    }),
-  );
-  return {
-    modelVersion: classifier.modelVersion,
-    active: subset(pairs.filter((p) => p.active)),
-    all: subset(pairs),
-  };
+  return scored.map((profile) => profile.positions.map((s) => ({ seniority: s.prediction.seniority.label, department: s.prediction.department.label })));
+}
+
+async function scoreBareTitles(cvs: readonly AnnotatedPosition[][], classifier: TitleClassifier, onProgress?: (n: number) => void): Promise<Labels[][]> {
+  const out: Labels[][] = [];
+  for (let start = 0; start < cvs.length; start += SCORE_CHUNK) {
+    const chunk = cvs.slice(start, start + SCORE_CHUNK);
+    const scored = await scoreTitles(
+      chunk.flat().map((p) => ({ title: p.position, organization: p.organization ?? null })),
+      classifier,
+    );
+    let next = 0;
+    for (const positions of chunk) {
+      out.push(positions.map(() => {
+        const { prediction } = scored[next++]!;
+        return { seniority: prediction.seniority.label, department: prediction.department.label };
+      }));
+    }
+    onProgress?.(out.length);
+  }
+  return out;
 }
 
 function subset(pairs: readonly Pair[]): SubsetReport {
@@ -85,7 +118,7 @@ export function toSummaryJson(report: EvaluationReport) {
       ]),
     ),
   });
-  return { modelVersion: report.modelVersion, active: compact(report.active), all: compact(report.all) };
+  return { modelVersion: report.modelVersion, mode: report.mode, active: compact(report.active), all: compact(report.all) };
 }
 
 function round(x: number): number {

@@ -9,8 +9,10 @@
 import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
-import { parse, type CsvError } from 'csv-parse';
+import type { CsvError } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify';
 import { z } from 'zod';
 import { CLASSES, TASKS, type Task } from '../domain/labels.ts';
@@ -109,14 +111,7 @@ export async function classifyCsv(classifier: TitleClassifier, options: CsvOptio
   let header: string[] | null = null;
   let columns: Record<Role, number> = { title: -1, org: -1, id: -1 };
   /** Rows read, waiting for their batch: a record to score, or one already rejected. */
-  let pending: { record: string[]; line: number; error?: string }[] = [];
-  /** Records the parser could not read (quoting errors), by line, to be written in their place. */
-  const skipped: { line: number; reason: string }[] = [];
-
-  const reject = (line: number, record: string[], reason: string) => {
-    summary.rejected.push({ line, id: columns.id >= 0 ? (record[columns.id] ?? null) : null, reason });
-    pending.push({ record, line, error: reason });
-  };
+  let pending: { record: string[]; error?: string }[] = [];
 
   async function* flush(): AsyncGenerator<string[]> {
     const valid = pending.filter((p) => !p.error);
@@ -140,52 +135,96 @@ export async function classifyCsv(classifier: TitleClassifier, options: CsvOptio
     pending = [];
   }
 
-  /** Rows the parser skipped before `line`, as rejected rows in their place. */
-  function takeSkipped(line: number) {
-    while (skipped.length > 0 && skipped[0]!.line < line) {
-      const { line: at, reason } = skipped.shift()!;
-      reject(at, [], reason);
-    }
-  }
-
-  async function* withPredictions(rows: AsyncIterable<{ record: string[]; info: { lines: number } }>): AsyncGenerator<string[]> {
-    for await (const { record, info } of rows) {
+  async function* withPredictions(records: AsyncIterable<CsvRecord>): AsyncGenerator<string[]> {
+    for await (const { line, record, error } of records) {
       if (!header) {
+        if (error) throw new Error(`--csv ${input} line ${line}: the header is ${error}`);
         header = record;
         columns = resolveColumns(input, header, options);
         yield [...header, ...OUTPUT_COLUMNS];
         continue;
       }
-      takeSkipped(info.lines);
-      const reason = rowError(record, header.length, columns);
-      if (reason) reject(info.lines, record, reason);
-      else pending.push({ record, line: info.lines });
+      const reason = error ?? rowError(record, header.length, columns);
+      if (reason) summary.rejected.push({ line, id: columns.id >= 0 ? (record[columns.id] ?? null) : null, reason });
+      pending.push(reason ? { record, error: reason } : { record });
       if (pending.length >= CSV_BATCH) yield* flush();
     }
     if (!header) throw new Error(`--csv ${input}: the file is empty; expected a header line with a "Job Title" column, then one row per title`);
-    takeSkipped(Infinity);
     yield* flush();
   }
 
-  await pipeline(
-    createReadStream(input),
-    parse({
-      info: true,
-      bom: true,
-      delimiter,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      // A quoting error loses that record only: it is written back as a rejected row in its place.
-      skip_records_with_error: true,
-      on_skip: (err: CsvError | undefined) => {
-        if (err) skipped.push({ line: Number(err.lines ?? 0), reason: `unreadable CSV record: ${err.message}` });
-      },
-    }),
-    withPredictions,
-    stringify(),
-    options.output ? createWriteStream(options.output) : process.stdout,
-  );
+  await pipeline(csvRecords(input, delimiter), withPredictions, stringify(), options.output ? createWriteStream(options.output) : process.stdout);
   return summary;
+}
+
+interface CsvRecord {
+  /** The line the record starts on (1 = the header). */
+  line: number;
+  record: string[];
+  /** Why the record could not be read (its fields are then empty). */
+  error?: string;
+}
+
+/** A quoted field may hold line breaks, but a record longer than this is a quote never closed. */
+const MAX_RECORD_LINES = 200;
+const MAX_RECORD_CHARS = 64 * 1024;
+
+/**
+ * The records of a CSV with their line numbers, read so that a malformed record loses itself only:
+ * a streaming CSV parser that meets a quote never closed reads the rest of the file as one field
+ * (every later row lost), so records are cut here from lines (joined while a quoted field is open,
+ * up to the limits above) and each is parsed alone. Blank lines are skipped; quotes inside an
+ * unquoted field are kept as text (`12" Pizza Chef`).
+ */
+async function* csvRecords(input: string, delimiter: string): AsyncGenerator<CsvRecord> {
+  /** Lines of the record being read, and the number of its first line. */
+  let open: string[] = [];
+  let first = 0;
+  const unreadable = (line: number, text: string, why: string): CsvRecord => ({ line, record: [], error: `unreadable CSV record (${why}): ${JSON.stringify(text.slice(0, 80))}` });
+
+  function parseOne(text: string): string[] | CsvError {
+    try {
+      return (parseSync(text, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][])[0] ?? [];
+    } catch (err) {
+      return err as CsvError;
+    }
+  }
+  /** Gives up the open record's first line and reads the lines after it afresh. */
+  function* giveUpFirst(): Generator<CsvRecord> {
+    const [bad, ...rest] = open;
+    const at = first;
+    open = [];
+    yield unreadable(at, bad!, 'a quote is never closed');
+    for (const [i, text] of rest.entries()) yield* feed(text, at + 1 + i);
+  }
+  function* feed(text: string, at: number): Generator<CsvRecord> {
+    if (open.length === 0) {
+      if (text.trim() === '') return;
+      first = at;
+    }
+    open.push(text);
+    const joined = open.join('\n');
+    const parsed = parseOne(joined);
+    if (Array.isArray(parsed)) {
+      open = [];
+      yield { line: first, record: parsed };
+    } else if (parsed.code === 'CSV_QUOTE_NOT_CLOSED' && open.length < MAX_RECORD_LINES && joined.length < MAX_RECORD_CHARS) {
+      // A quoted field holding a line break, or a quote never closed: the next lines tell.
+    } else if (open.length === 1) {
+      open = [];
+      yield unreadable(at, text, parsed.message.replace(/ at line \d+.*$/s, ''));
+    } else {
+      yield* giveUpFirst();
+    }
+  }
+
+  let lineNo = 0;
+  for await (const raw of createInterface({ input: createReadStream(input, 'utf8'), crlfDelay: Infinity })) {
+    lineNo += 1;
+    yield* feed(lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw, lineNo);
+  }
+  // The end of the file closes no quote: a record still open is given up line by line.
+  while (open.length > 0) yield* giveUpFirst();
 }
 
 function taskCells(answer: TaskAnswer): string[] {
@@ -238,7 +277,7 @@ function separatorHint(header: string[], delimiter: string): string {
 export function renderSummary(input: string, summary: CsvSummary): string {
   const scored = summary.rows - summary.rejected.length;
   const lines = [`classify: ${summary.rows} rows, ${scored} scored, ${summary.rejected.length} rejected`];
-  for (const r of summary.rejected.slice(0, 20)) lines.push(`  ${input} line ${r.line}${r.id ? ` (${r.id})` : ''}: ${r.reason}`);
+  for (const r of summary.rejected.slice(0, 20)) lines.push(`  ${input} line ${r.line}${r.id ? ` (id ${r.id})` : ''}: ${r.reason}`);
   if (summary.rejected.length > 20) lines.push(`  … and ${summary.rejected.length - 20} more (the Error column lists every one)`);
   if (scored > 0) {
     for (const task of TASKS) {
@@ -252,18 +291,10 @@ export function renderSummary(input: string, summary: CsvSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Data rows of a CSV (records after the header): the progress total; null where it cannot be read. */
-export async function countCsvRows(input: string, delimiter: string): Promise<number | null> {
+/** Data rows of a CSV (records after the header, read as classifyCsv reads them): the progress total. */
+export async function countCsvRows(input: string, delimiter: string): Promise<number> {
   let records = 0;
-  try {
-    const parser = parse({ bom: true, delimiter, relax_column_count: true, skip_empty_lines: true, skip_records_with_error: true });
-    createReadStream(input)
-      .on('error', (err) => parser.destroy(err))
-      .pipe(parser);
-    for await (const _record of parser) records += 1;
-  } catch {
-    return null;
-  }
+  for await (const _record of csvRecords(input, delimiter)) records += 1;
   return Math.max(0, records - 1);
 }
 

@@ -47,7 +47,8 @@ export const DENSE_FEATURES: readonly string[] = [
   'title_has_separator',
   'title_upper_ratio',
   // Context: the position's place in its profile. A bare title is a profile of that one position
-  // (title and organization, no dates, no status), so both answer alike.
+  // (title and organization, no dates, no status), so both answer alike; missing (NaN) only for
+  // the training title lists, which come from no profile.
   'ctx_positions',
   'ctx_index',
   'ctx_chrono_rank',
@@ -66,13 +67,22 @@ export const DENSE_FEATURES: readonly string[] = [
 ];
 
 /**
- * The dense view: the keyword rules' per-class scores, language, title shape and the position's
- * context in its profile. `kw` holds the keyword results of the whole profile when a context is
- * given (same order as `context.positions`), else of the title alone, which is then scored as the
- * one position of a profile (`standaloneContext`).
+ * Where a title comes from, for its context features: its profile; `null`, a bare title, scored as
+ * the one position of a profile (`standaloneContext`); or `TITLE_LIST`, a row of the training
+ * title lists (the CSVs), which belongs to no profile and has every context feature missing, so
+ * the model can keep the lists' label conventions apart from CVs'.
  */
-export function denseFeatures(title: PreparedTitle, kw: readonly KeywordResult[], context: ProfileContext | null): number[] {
-  const own = kw[context?.index ?? 0]!;
+export type TitleContext = ProfileContext | null | typeof TITLE_LIST;
+export const TITLE_LIST = 'title-list';
+
+/**
+ * The dense view: the keyword rules' per-class scores, language, title shape and the position's
+ * context. `kw` holds the keyword results of the whole profile when a profile is given (same order
+ * as `context.positions`), else of the title alone.
+ */
+export function denseFeatures(title: PreparedTitle, kw: readonly KeywordResult[], context: TitleContext): number[] {
+  const profile = context === TITLE_LIST ? null : context;
+  const own = kw[profile?.index ?? 0]!;
   const words = title.standardized.match(WORD) ?? [];
   const letters = title.raw.match(/\p{L}/gu) ?? [];
   const upper = title.raw.match(/\p{Lu}/gu) ?? [];
@@ -90,10 +100,12 @@ export function denseFeatures(title: PreparedTitle, kw: readonly KeywordResult[]
     /\d/.test(title.raw) ? 1 : 0,
     /[&/,|+]| - | und | and | et /.test(title.raw) ? 1 : 0,
     letters.length === 0 ? 0 : upper.length / letters.length,
-    ...contextFeatures(context ?? standaloneContext(title), context ? kw : [own]),
+    ...(context === TITLE_LIST ? CONTEXT_MISSING : contextFeatures(profile ?? standaloneContext(title), profile ? kw : [own])),
     0,
   ];
 }
+
+const CONTEXT_MISSING: readonly number[] = new Array<number>(DENSE_FEATURES.filter((f) => f.startsWith('ctx_')).length).fill(Number.NaN);
 
 /**
  * The context of a bare title: a profile holding that one position, with its organization and

@@ -48,36 +48,67 @@ describe('the cv-pipeline command line', { timeout: 120_000 }, () => {
     expect(stdout).toMatch(new RegExp(`^Usage: cv-pipeline ${command}`));
   });
 
-  it('classifies one title with its reason', async () => {
+  it('classifies one title with its reason, naming the classes of every probability', async () => {
     const { code, stdout } = await cli('classify', 'Senior Software Engineer', '--json');
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
-    expect(out.prediction.seniority.label).toBe('Senior');
-    expect(out.prediction.department.label).toBe('Information Technology');
-    expect(out.prediction.seniority.why).not.toBe('');
+    expect(out).toMatchObject({ title: 'Senior Software Engineer', organization: null, standardizedTitle: expect.any(String), language: 'en' });
+    expect(out.seniority.label).toBe('Senior');
+    expect(out.department.label).toBe('Information Technology');
+    expect(out.seniority.why).not.toBe('');
     // The shipped ensemble when models/ holds one, else the keyword rules.
     expect(out.modelVersion).toBe(shippedVersion);
-    expect(['ensemble', 'fallback', 'keywords']).toContain(out.prediction.seniority.source);
+    expect(['ensemble', 'fallback', 'keywords']).toContain(out.seniority.source);
+    expect(out.seniority.top[0].probability).toBeGreaterThanOrEqual(out.seniority.top.at(-1).probability);
+    for (const probs of Object.values(out.department.members) as Record<string, number>[]) {
+      expect(Object.keys(probs)).toContain('Information Technology');
+    }
   });
 
-  it('classifies a CSV, keeping every row in order and appending predictions', async () => {
+  it('classifies a CSV, keeping every row in order and giving each title the answer of classify', async () => {
     const out = join(dir, 'titles.out.csv');
-    const { code, stderr } = await cli('classify', '--csv', 'examples/titles.csv', '--out', out);
-    expect(withoutEncoderWarning(stderr)).toBe('');
+    const { code, stderr } = await cli('classify', '--csv', 'examples/titles.csv', '--out', out, '--no-progress');
     expect(code).toBe(0);
     const input = readFileSync(join(root, 'examples/titles.csv'), 'utf8').trim().split('\n');
     const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(withoutEncoderWarning(stderr)).toMatch(new RegExp(`^classify: ${input.length - 1} rows, ${input.length - 1} scored, 0 rejected\n {2}seniority: `));
     expect(lines.length).toBe(input.length);
-    expect(lines[0]).toBe(`${input[0]},Seniority,Seniority Confidence,Seniority Source,Department,Department Confidence,Department Source`);
+    expect(lines[0]).toBe(
+      `${input[0]},Seniority,Seniority Confidence,Seniority Source,Seniority 2nd,Seniority 2nd Probability,` +
+        'Department,Department Confidence,Department Source,Department 2nd,Department 2nd Probability,Error',
+    );
     expect(lines[1]!.startsWith(input[1]!)).toBe(true);
+    // The same title through `classify TITLE` (a separate process) gets the same answer.
+    const [id, title] = input[1]!.split(',');
+    const single = JSON.parse((await cli('classify', title!, '--json')).stdout);
+    expect(lines[1]).toContain(`${id},${title},`);
+    expect(lines[1]).toContain(`,${single.seniority.label},${single.seniority.confidence.toFixed(4)},${single.seniority.source},`);
+    expect(lines[1]).toContain(`,${single.department.label},${single.department.confidence.toFixed(4)},${single.department.source},`);
   });
 
-  it('names the line of a CSV row without a title', async () => {
+  it('writes a bad CSV row with its reason, lists its line and exits 2', async () => {
     const input = join(dir, 'bad.csv');
-    writeFileSync(input, 'Record ID,Job Title\n1,Engineer\n2,\n');
-    const { code, stderr } = await cli('classify', '--csv', input, '--out', join(dir, 'bad.out.csv'));
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/line 3: empty Job Title/);
+    const output = join(dir, 'bad.out.csv');
+    writeFileSync(input, 'Record ID,Job Title\n1,Engineer\n2,\n3,CEO\n');
+    const { code, stderr } = await cli('classify', '--csv', input, '--out', output);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/classify: 3 rows, 2 scored, 1 rejected\n {2}.*bad\.csv line 3 \(id 2\): title is empty/);
+    const rows = readFileSync(output, 'utf8').trim().split('\n');
+    expect(rows.map((r) => r.split(',')[0])).toEqual(['Record ID', '1', '2', '3']);
+    expect(rows[2]).toMatch(/^2,,{10},title is empty$/);
+  });
+
+  it('checks the CSV paths and the header before the models load', async () => {
+    const missing = await cli('classify', '--csv', join(dir, 'nope.csv'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^cv-pipeline: --csv .*nope\.csv: no such file\n$/);
+    const semicolons = join(dir, 'semicolons.csv');
+    writeFileSync(semicolons, 'Record ID;Job Title\n1;CEO\n');
+    const wrong = await cli('classify', '--csv', semicolons, '--out', join(dir, 'semicolons.out.csv'));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/found header "Record ID;Job Title", expected "Record ID,Job Title,Organization".*try --delimiter ";"/);
+    const right = await cli('classify', '--csv', semicolons, '--delimiter', ';', '--out', join(dir, 'semicolons.out.csv'));
+    expect(right.code).toBe(0);
   });
 
   it('runs the examples into the embedded database, twice with the same counts, and reports stats', async () => {
@@ -120,7 +151,10 @@ describe('the cv-pipeline command line', { timeout: 120_000 }, () => {
     expect(code).toBe(0);
     expect(stdout.trim().split('\n')).toHaveLength(1);
     const report = JSON.parse(stdout);
-    expect(report).toMatchObject({ active: { n: 2 }, all: { n: 3 } });
+    expect(report).toMatchObject({ mode: 'profile', active: { n: 2 }, all: { n: 3 } });
+    const titleOnly = await cli('evaluate', '--cvs', cvs, '--json', '--title-only');
+    expect(titleOnly.code).toBe(0);
+    expect(JSON.parse(titleOnly.stdout)).toMatchObject({ mode: 'title-only', active: { n: 2 }, all: { n: 3 } });
     for (const subset of [report.active, report.all]) {
       for (const task of ['seniority', 'department']) {
         expect(subset[task].accuracy).toBeGreaterThanOrEqual(0);

@@ -65,12 +65,10 @@ def parser(prog: str = "training/train.py", flags_only: bool = False) -> argpars
                     help="weight of keyword pseudo-labeled CV rows (default %(default)s)")
     ap.add_argument("--pseudo-floor", type=float, default=0.7,
                     help="rule confidence a pseudo-label needs (default %(default)s)")
-    ap.add_argument("--title-view-weight", type=float, default=1.0,
+    ap.add_argument("--title-view-weight", type=float, default=0.0,
                     help="context dropout: weight of each CV row's bare-title view, relative to the row, in the "
-                         "gbdt member's training (0 = off; default %(default)s)")
-    ap.add_argument("--pool-views", choices=("profile", "both"), default="both",
-                    help="fit the pool and fallback threshold on out-of-fold predictions of profile mode alone, "
-                         "or of profile mode and bare titles (default %(default)s)")
+                         "gbdt member's training (default %(default)s = off: measured, it cost profile mode a "
+                         "little and gained bare titles no more)")
     ap.add_argument("--members", metavar="LIST", default=None,
                     help=f"comma-separated; default {','.join(MEMBERS + DEFAULT_ENCODER_MEMBERS)} (the encoder ones when "
                          f"the dataset has encoder features; also {','.join(m for m in ENCODER_MEMBERS if m not in DEFAULT_ENCODER_MEMBERS)})")

@@ -13,9 +13,10 @@ export function registerEvaluate(program: Command): void {
     .command('evaluate')
     .description('score annotated CVs with the shipped model and report accuracy, macro-F1 and confusion matrices')
     .requiredOption('--cvs <file>', 'annotated CVs: a JSON array of profiles whose positions carry seniority and department')
+    .option('--title-only', 'score each position as a bare title with its organization (as `classify` does), not inside its profile (as `run` does)')
     .option('--json', 'print exactly one JSON object on stdout')
     .option('--no-progress', 'never show progress on stderr')
-    .action(async (opts: { cvs: string; json?: boolean; progress: boolean }) => {
+    .action(async (opts: { cvs: string; titleOnly?: boolean; json?: boolean; progress: boolean }) => {
       const { evaluate, toSummaryJson } = await import('../../analytics/evaluate.ts');
       const { loadClassifier } = await import('../../classify/load-classifier.ts');
       const report = await withProgress({ label: 'evaluate', unit: 'CVs', enabled: opts.progress, json: opts.json }, async (progress) => {
@@ -25,7 +26,7 @@ export function registerEvaluate(program: Command): void {
         const classifier = await loadClassifier();
         progress.start(cvs.length);
         // The annotation has no reference date; the current month only affects career features.
-        return evaluate(cvs, classifier, new Date().toISOString().slice(0, 7), (done) => progress.update(done));
+        return evaluate(cvs, classifier, new Date().toISOString().slice(0, 7), (done) => progress.update(done), opts.titleOnly ? 'title-only' : 'profile');
       });
       if (opts.json) printJson(toSummaryJson(report));
       else process.stdout.write(renderReport(report));
@@ -45,7 +46,7 @@ export async function readAnnotated(path: string) {
 }
 
 function renderReport(report: EvaluationReport): string {
-  const out = [`model ${report.modelVersion}`];
+  const out = [`model ${report.modelVersion}, ${report.mode === 'profile' ? 'each position scored inside its profile' : 'each position scored as a bare title with its organization'}`];
   for (const [name, subset] of [['ACTIVE positions', report.active], ['all positions', report.all]] as const) {
     out.push('', `== ${name} (n = ${subset.n}) ==`, renderSubset(subset));
   }
