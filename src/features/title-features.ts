@@ -109,9 +109,8 @@ const CONTEXT_MISSING: readonly number[] = new Array<number>(DENSE_FEATURES.filt
 
 /**
  * The context of a bare title: a profile holding that one position, with its organization and
- * nothing else. Training shows the model every CV position this way too (context dropout,
- * training/cvtrain), so a bare title gets the CV conventions, and `classify TITLE` answers exactly
- * as `run` does for a one-position profile without dates or status.
+ * nothing else, as many real CVs are. So `classify TITLE` answers exactly as `run` does for a
+ * one-position profile without dates or status, in the CV conventions, not the title lists'.
  */
 export function standaloneContext(title: PreparedTitle): ProfileContext {
   return { index: 0, positions: [{ position: title.raw, organization: title.organization }], titles: [title] };

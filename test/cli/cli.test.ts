@@ -79,9 +79,9 @@ describe('the cv-pipeline command line', { timeout: 120_000 }, () => {
     );
     expect(lines[1]!.startsWith(input[1]!)).toBe(true);
     // The same title through `classify TITLE` (a separate process) gets the same answer.
-    const [id, title] = input[1]!.split(',');
-    const single = JSON.parse((await cli('classify', title!, '--json')).stdout);
-    expect(lines[1]).toContain(`${id},${title},`);
+    const [id, title, org] = input[1]!.split(',');
+    const single = JSON.parse((await cli('classify', title!, '--org', org!, '--json')).stdout);
+    expect(lines[1]).toContain(`${id},${title},${org},`);
     expect(lines[1]).toContain(`,${single.seniority.label},${single.seniority.confidence.toFixed(4)},${single.seniority.source},`);
     expect(lines[1]).toContain(`,${single.department.label},${single.department.confidence.toFixed(4)},${single.department.source},`);
   });

@@ -1,8 +1,9 @@
 """The ensemble members. Each sees a different view of a title and predicts both tasks.
 
 - ngram_lr: multinomial logistic regression on character 2-5-grams and word 1-2-grams.
-- gbdt: LightGBM on dense features (keyword-rule scores, language, title shape, profile context);
-  it also sees every CV row as a bare title (context dropout), the only member that reads context.
+- gbdt: LightGBM on dense features (keyword-rule scores, language, title shape, profile context),
+  the only member that reads context; with --title-view-weight it also sees every CV row as a bare
+  title (context dropout).
 - word_mlp: a one-hidden-layer network on word 1-2-grams only.
 - encoder_knn: the labeled training titles nearest in the sentence encoder's embedding space vote
   (softmax over cosine, times the row's training weight, so annotated CV titles count as much as
@@ -87,9 +88,8 @@ class Member:
             self.model = NearestTitles(self.n_classes, **KNN).fit(
                 x[labeled, :dim], y[labeled], w[labeled], [ds.rows[i]["title"] for i in idx[labeled]])
         elif self.name == "gbdt":
-            # Context dropout: every CV row also as a bare title (its one-position-profile view), so
-            # a title scored without its profile gets the CV conventions, not the title CSVs' (the
-            # only other rows whose context says "no profile around it").
+            # Context dropout: every CV row also as a bare title (its one-position-profile view).
+            # Measured and off by default (README, Evaluation protocols).
             cv = np.isin(ds.kind[idx], ("cv-dev", "cv-unlabeled"))
             title_weight = self.params.get("title_view_weight", 0.0)
             if title_weight > 0 and cv.any():
