@@ -14,6 +14,7 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { SentenceEncoder, encoderFeatureNames } from '../src/classify/encoder.ts';
 import { keywordScores } from '../src/classify/keywords.ts';
+import { configDigests } from '../src/classify/manifest.ts';
 import { createProgress } from '../src/cli/progress.ts';
 import { DEPARTMENT_CLASSES, SENIORITY_CLASSES } from '../src/domain/labels.ts';
 import type { PreparedTitle, ProfileContext } from '../src/domain/prediction.ts';
@@ -162,5 +163,6 @@ if (existsSync(join(args.encoder!, 'encoder.json'))) {
   process.stderr.write(`no sentence encoder in ${args.encoder}: the dataset has no encoder features (npm run models:encoder adds it)\n`);
 }
 // The feature names travel beside the rows, so Python never hard-codes the vector layout.
-writeFileSync(`${args.out}.meta.json`, `${JSON.stringify({ denseFeatures: DENSE_FEATURES, encoder }, null, 2)}\n`);
+// The config files the features came from: the manifest pins them, serving refuses others.
+writeFileSync(`${args.out}.meta.json`, `${JSON.stringify({ denseFeatures: DENSE_FEATURES, encoder, config: configDigests() }, null, 2)}\n`);
 process.stderr.write(`wrote ${rows} rows with ${DENSE_FEATURES.length} dense features to ${args.out}\n`);

@@ -407,6 +407,8 @@ def write_manifest(ds, cfg, args, pools, shipped, evaluation):
                 digest.update(f.read())
     if ds.encoder_info:
         digest.update(f"{ds.encoder_info['version']} {ds.encoder_info['conceptsSha256']}".encode())
+    # The config files the features came from: an edited rule is another model.
+    digest.update(json.dumps(ds.config, sort_keys=True).encode())
     kinds = {k: int((ds.kind == k).sum()) for k in np.unique(ds.kind)}
     manifest = {
         "version": f"ensemble-{digest.hexdigest()[:10]}",
@@ -431,6 +433,8 @@ def write_manifest(ds, cfg, args, pools, shipped, evaluation):
             "conceptsSha256": ds.encoder_info["conceptsSha256"],
             "features": len(ds.encoder_info["features"]),
         } if any(m in ENCODER_MEMBERS for m in cfg.members) else None,
+        # sha256 of the config files the features came from: serving refuses other files.
+        "config": ds.config,
         "ensemble": {
             task: {"members": list(cfg.members), **pools[task]} for task in TASKS
         },

@@ -7,6 +7,7 @@ import { loadEnv } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { confidenceHistograms, distributionStats, modelStats } from '../store/schema.ts';
 import { bindParameters, readStatements } from './sql-file.ts';
+import { inTransaction } from '../store/transaction.ts';
 
 /**
  * The refresh, in order: class shares, confidence histograms and fallback rates first, then drift
@@ -30,7 +31,7 @@ export async function refreshDistributionStats(db: Db, modelVersion: string, opt
     drift_threshold: options.driftThreshold ?? env!.DRIFT_PSI_THRESHOLD,
     drift_min_positions: options.driftMinPositions ?? env!.DRIFT_MIN_POSITIONS,
   };
-  await db.transaction(async (tx) => {
+  await inTransaction(db, async (tx) => {
     for (const statement of REFRESH_STATEMENTS) await tx.execute(bindParameters(statement, params));
   });
 }

@@ -10,6 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../store/db.ts';
 import { SQL_DIR, bindParameters, parameterNames, splitStatements } from './sql-file.ts';
+import { inTransaction } from '../store/transaction.ts';
 
 const QUERY_DIR = new URL('analytics/', SQL_DIR);
 export const ANALYTICS_ROLE = 'cv_analytics';
@@ -70,7 +71,7 @@ export async function runNamedQuery(db: Db, query: NamedQuery, params: QueryPara
 }
 
 async function runReadOnly(db: Db, bound: SQL): Promise<QueryResult> {
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     await tx.execute(sql`set transaction read only`);
     await tx.execute(sql`
       select set_config('role', ${ANALYTICS_ROLE}, true)

@@ -16,6 +16,7 @@ import type { AnnotatedPosition } from '../domain/profile.ts';
 import type { Db } from '../store/db.ts';
 import { queryRows } from '../store/db.ts';
 import { referenceDistributions } from '../store/schema.ts';
+import { inTransaction } from '../store/transaction.ts';
 
 /** Shares per class, over the full class list of the task (absent classes are 0). */
 export type Distribution = Record<string, number>;
@@ -61,7 +62,7 @@ export function referenceFromAnnotated(profiles: readonly (readonly AnnotatedPos
 
 /** Replaces the reference of `modelVersion` for every task in `reference`. */
 export async function storeReferenceDistribution(db: Db, modelVersion: string, reference: ReferenceDistribution, source: string): Promise<void> {
-  await db.transaction(async (tx) => {
+  await inTransaction(db, async (tx) => {
     for (const task of TASKS) {
       const shares = reference[task];
       if (!shares) continue;

@@ -3,12 +3,27 @@
  * what they read, how the ensemble combines them. Serving refuses a manifest that disagrees with
  * this code (classes, feature layout, missing files) instead of scoring with a silent mismatch.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CLASSES, TASKS } from '../domain/labels.ts';
 import { describeIssues } from '../domain/profile.ts';
 import { DENSE_FEATURES } from '../features/title-features.ts';
+import { type ConfigDir, DEFAULT_CONFIG_DIR, TEXT_CONFIG_FILES, readConfigFile } from '../text/text-config.ts';
+import { KEYWORD_RULES_FILE } from './keyword-rules.ts';
+
+/**
+ * The config files a trained model depends on: the text tables shape its n-grams and language
+ * features, the keyword rules its `kw_*` features and the fallback. (`concepts.json` is pinned
+ * with the encoder, `encoder.conceptsSha256`.)
+ */
+export const MODEL_CONFIG_FILES: readonly string[] = [...Object.values(TEXT_CONFIG_FILES), KEYWORD_RULES_FILE];
+
+/** sha256 of each of MODEL_CONFIG_FILES in `dir`, by file name: what a manifest pins (`config`). */
+export function configDigests(dir: ConfigDir = DEFAULT_CONFIG_DIR): Record<string, string> {
+  return Object.fromEntries(MODEL_CONFIG_FILES.map((file) => [file, createHash('sha256').update(readConfigFile(dir, file).text).digest('hex')]));
+}
 
 const PerTask = <T extends z.ZodType>(item: T) => z.object({ seniority: item, department: item });
 
@@ -50,6 +65,8 @@ export const ManifestSchema = z.object({
   denseFeatures: z.array(z.string()),
   members: z.array(MemberSchema).min(1),
   encoder: EncoderSpecSchema.nullable(),
+  /** sha256 of every config file the model was trained with (MODEL_CONFIG_FILES). */
+  config: z.record(z.string(), z.string()),
   ensemble: PerTask(PoolSchema),
   training: z.record(z.string(), z.unknown()),
   metrics: z.record(z.string(), z.unknown()),
@@ -90,6 +107,14 @@ function manifestProblems(m: Manifest, dir: string): string[] {
   }
   if (JSON.stringify(m.denseFeatures) !== JSON.stringify(DENSE_FEATURES)) {
     problems.push('denseFeatures differ from src/features/title-features.ts (retrain with npm run train)');
+  }
+  // A rule edited after training changes the features and the fallback the model was fitted and
+  // evaluated with, under the same version: refused, as a changed feature layout is.
+  const current = configDigests();
+  for (const file of MODEL_CONFIG_FILES) {
+    if (m.config[file] !== current[file]) {
+      problems.push(`config/${file} ${m.config[file] ? 'differs from the one the model was trained with' : 'is not pinned by the manifest'} (retrain with npm run train, or restore the file)`);
+    }
   }
   for (const member of m.members) {
     if (member.input === 'ngrams' && !member.vocabulary) problems.push(`member ${member.name} reads n-grams but names no vocabulary`);

@@ -38,7 +38,6 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
-export const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** A plain aligned text table (by default the first column left-aligned, the rest right-aligned). */
 export function formatTable(

@@ -10,6 +10,7 @@
 import { seniorityLevel, type Department, type Seniority } from '../domain/labels.ts';
 import type { Status } from '../domain/profile.ts';
 import { monthsInclusive, parseAsOf, parseMonth } from './months.ts';
+import { normalizeOrganization } from '../text/normalize.ts';
 
 export interface CareerInput {
   startDate?: string | null;
@@ -203,10 +204,6 @@ function chronological(timed: readonly Timed[]): Timed[] {
   const dated = timed.filter(isDated).sort((a, b) => a.start - b.start);
   const undated = timed.filter((t) => !isDated(t));
   return [...dated, ...undated];
-}
-
-function normalizeOrganization(name: string | null | undefined): string {
-  return (name ?? '').normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
 function countOrganizations(inputs: readonly CareerInput[]): number {

@@ -8,6 +8,7 @@ import type { PreparedTitle, ProfileContext } from '../domain/prediction.ts';
 import type { KeywordResult } from '../classify/keywords.ts';
 import { foldAccents } from '../text/patterns.ts';
 import { parseMonth } from './months.ts';
+import { normalizeOrganization } from '../text/normalize.ts';
 
 const WORD = /[\p{L}\p{N}]+/gu;
 
@@ -134,7 +135,7 @@ function contextFeatures({ index, positions }: ProfileContext, kw: readonly Keyw
   const end = parseMonth(position.endDate, 'end');
   const dated = starts.filter((s): s is number => s !== null);
   const firstStart = dated.length > 0 ? Math.min(...dated) : null;
-  const org = normalizeOrg(position.organization);
+  const org = normalizeOrganization(position.organization);
   return [
     positions.length,
     index,
@@ -147,10 +148,7 @@ function contextFeatures({ index, positions }: ProfileContext, kw: readonly Keyw
     prev !== null ? keywordLevel(kw[prev]!) : Number.NaN,
     next !== null ? keywordLevel(kw[next]!) : Number.NaN,
     Math.max(...kw.map(keywordLevel)),
-    org === '' ? Number.NaN : positions.filter((p) => normalizeOrg(p.organization) === org).length,
+    org === '' ? Number.NaN : positions.filter((p) => normalizeOrganization(p.organization) === org).length,
   ];
 }
 
-function normalizeOrg(org: string | null | undefined): string {
-  return (org ?? '').trim().toLowerCase().replace(/\s+/g, ' ');
-}

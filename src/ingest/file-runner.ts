@@ -11,7 +11,8 @@ import { refreshDistributionStats } from '../analytics/distribution-stats.ts';
 import { type ScoringSummary, SummaryAccumulator } from '../analytics/run-summary.ts';
 import { scoreProfilesInChunks } from '../pipeline/score.ts';
 import type { Db } from '../store/db.ts';
-import { type DeadLetter, storeDeadLetters, storeScoredProfiles } from '../store/write-results.ts';
+import type { DeadLetter } from '../domain/dead-letter.ts';
+import { storeBatch } from '../store/write-results.ts';
 import { registerClassifier } from '../analytics/model-registration.ts';
 import { shareEmbeddings } from '../classify/load-classifier.ts';
 import { type InputFormat, readInputFile } from './file-input.ts';
@@ -66,8 +67,7 @@ export async function runFile(db: Db, classifier: TitleClassifier, options: RunO
     const scored = await scoreProfilesInChunks(batch, classifier, options.asOf, SCORE_CHUNK, (n) =>
       n < batch.length ? options.onProgress?.(handledBefore + n) : undefined,
     );
-    await storeScoredProfiles(db, scored, source);
-    await storeDeadLetters(db, letters);
+    await storeBatch(db, { source, scored, deadLetters: letters });
     summary.add(scored);
     batch = [];
     letters = [];

@@ -4,19 +4,33 @@
  * the worker writes both, and the range in the offset ledger, in one transaction).
  */
 import type { JobsOptions } from 'bullmq';
-import type { ProfileMessage } from '../domain/profile.ts';
-import type { DeadLetter } from '../store/write-results.ts';
+import { z } from 'zod';
+import { DeadLetterSchema } from '../domain/dead-letter.ts';
+import { ProfileMessageSchema, describeIssues } from '../domain/profile.ts';
 
-export interface ScoreJobData {
+/** Kafka offsets are 64-bit: kept as decimal strings. */
+const Offset = z.string().regex(/^\d+$/, { message: 'is not a decimal offset' });
+
+export const ScoreJobDataSchema = z.object({
   /** `kafka:<topic>`: stored as the profiles' and dead letters' source. */
-  source: string;
-  topic: string;
-  partition: number;
-  /** Kafka offsets are 64-bit: kept as decimal strings. */
-  firstOffset: string;
-  lastOffset: string;
-  profiles: ProfileMessage[];
-  deadLetters: DeadLetter[];
+  source: z.string().min(1),
+  topic: z.string().min(1),
+  partition: z.number().int().nonnegative(),
+  firstOffset: Offset,
+  lastOffset: Offset,
+  profiles: z.array(ProfileMessageSchema),
+  deadLetters: z.array(DeadLetterSchema),
+});
+export type ScoreJobData = z.infer<typeof ScoreJobDataSchema>;
+
+/**
+ * A job's data as the worker reads it from Redis, checked again: the consumer validated every
+ * profile, but a job written by another version or by hand must fail with the reason, not store
+ * half-checked rows. Returns the reason where the data is not a scoring job.
+ */
+export function checkScoreJobData(data: unknown): { ok: true; data: ScoreJobData } | { ok: false; reason: string } {
+  const parsed = ScoreJobDataSchema.safeParse(data);
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, reason: `invalid job data: ${describeIssues(parsed.error)}` };
 }
 
 export interface ScoreJob {

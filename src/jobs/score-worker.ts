@@ -6,7 +6,7 @@
  * machine) stops renewing its lock, is found stalled within `lockMs` + 10 s by any live worker and
  * runs again. Running twice is harmless: the writes are idempotent upserts in one transaction.
  */
-import { type Job, Worker } from 'bullmq';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TitleClassifier } from '../domain/prediction.ts';
 import { logger } from '../logger.ts';
@@ -14,7 +14,7 @@ import { currentMonth } from '../pipeline/score.ts';
 import type { Db } from '../store/db.ts';
 import { registerClassifier } from '../analytics/model-registration.ts';
 import { shareEmbeddings } from '../classify/load-classifier.ts';
-import type { ScoreJobData } from './score-job.ts';
+import { type ScoreJobData, checkScoreJobData } from './score-job.ts';
 import { ThrottledStatsRefresher, refreshStatsSerialized } from './stats-refresher.ts';
 import { type StoredJob, storeScoreJob } from './store-score-job.ts';
 
@@ -57,7 +57,11 @@ export async function startScoreWorker(options: ScoreWorkerOptions): Promise<Run
   const worker = new Worker<ScoreJobData, StoredJob>(
     options.queueName,
     async (job: Job<ScoreJobData, StoredJob>) => {
-      const stored = await storeScoreJob(db, classifier, job.data, asOf());
+      // Bad data fails the same way on every attempt: fail it for good at once, with the reason,
+      // rather than retrying it with backoff (BullMQ keeps failed jobs for inspection).
+      const checked = checkScoreJobData(job.data);
+      if (!checked.ok) throw new UnrecoverableError(checked.reason);
+      const stored = await storeScoreJob(db, classifier, checked.data, asOf());
       stats.markStale(classifier.modelVersion);
       log.debug({ jobId: job.id, attempt: job.attemptsMade + 1, ...stored }, 'job stored');
       return stored;

@@ -12,7 +12,7 @@ import { sql } from 'drizzle-orm';
 import { refreshDistributionStats } from '../analytics/distribution-stats.ts';
 import { logger } from '../logger.ts';
 import type { Db } from '../store/db.ts';
-import { inTransaction } from './pg-transaction.ts';
+import { inTransaction } from '../store/transaction.ts';
 
 export class ThrottledStatsRefresher {
   private readonly stale = new Set<string>();

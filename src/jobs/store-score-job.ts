@@ -7,8 +7,7 @@ import type { TitleClassifier } from '../domain/prediction.ts';
 import { scoreProfiles } from '../pipeline/score.ts';
 import type { Db } from '../store/db.ts';
 import { recordStoredRange } from '../store/offset-ledger.ts';
-import { storeDeadLetters, storeScoredProfiles } from '../store/write-results.ts';
-import { inTransaction } from './pg-transaction.ts';
+import { storeBatch } from '../store/write-results.ts';
 import type { ScoreJobData } from './score-job.ts';
 
 export interface StoredJob {
@@ -20,12 +19,12 @@ export interface StoredJob {
 export async function storeScoreJob(db: Db, classifier: TitleClassifier, job: ScoreJobData, asOf: string): Promise<StoredJob> {
   // Scoring happens before the transaction opens, so no connection sits idle in a transaction while the CPU works.
   const scored = await scoreProfiles(job.profiles, classifier, asOf);
-  await inTransaction(db, async (tx) => {
-    // storeScoredProfiles opens its own transaction; inside ours it becomes a savepoint.
-    await storeScoredProfiles(tx, scored, job.source);
-    await storeDeadLetters(tx, job.deadLetters);
+  await storeBatch(db, {
+    source: job.source,
+    scored,
+    deadLetters: job.deadLetters,
     // In the same transaction as the rows: the consumer commits past this range only once it is here.
-    await recordStoredRange(tx, job);
+    alsoWrite: (tx) => recordStoredRange(tx, job),
   });
   return {
     profiles: scored.length,

@@ -12,6 +12,8 @@ import type { Position } from '../domain/profile.ts';
 import type { ProfileMessage } from '../domain/profile.ts';
 import type { ScoredProfile } from '../domain/prediction.ts';
 import { type Db, queryRows } from './db.ts';
+import { inTransaction } from './transaction.ts';
+import { upsertCareer, upsertPredictions } from './write-results.ts';
 
 export interface BackfillFilter {
   /** The model whose predictions are being added. */
@@ -240,8 +242,7 @@ export async function commitBatch(db: Db, runId: number, expected: BackfillCurso
   const last = scored[scored.length - 1];
   if (!last) return expected;
   const next: BackfillCursor = { profileId: last.profileId, positionIndex: last.positions.length - 1 };
-  const positions = scored.flatMap((p) => p.positions.map((s) => ({ profileId: p.profileId, modelVersion: p.modelVersion, ...s })));
-  await db.transaction(async (tx) => {
+  await inTransaction(db, async (tx) => {
     const [run] = await queryRows<{ cursor: Partial<BackfillCursor> | null }>(
       tx,
       sql`select cursor from backfill_runs where id = ${runId} for update`,
@@ -249,56 +250,13 @@ export async function commitBatch(db: Db, runId: number, expected: BackfillCurso
     if ((run?.cursor?.profileId ?? '') !== expected.profileId) {
       throw new ConcurrentBackfillError(`backfill run ${runId} was advanced by another process (cursor ${run?.cursor?.profileId ?? 'gone'}, expected ${expected.profileId || 'start'})`);
     }
-    await tx.execute(sql`
-      insert into predictions (profile_id, position_index, model_version, seniority, seniority_confidence, seniority_source,
-                               department, department_confidence, department_source, explanation)
-      select * from unnest(
-        ${sql.param(positions.map((s) => s.profileId))}::text[],
-        ${sql.param(positions.map((s) => s.index))}::int[],
-        ${sql.param(positions.map((s) => s.modelVersion))}::text[],
-        ${sql.param(positions.map((s) => s.prediction.seniority.label))}::text[],
-        ${sql.param(positions.map((s) => s.prediction.seniority.confidence))}::real[],
-        ${sql.param(positions.map((s) => s.prediction.seniority.source))}::text[],
-        ${sql.param(positions.map((s) => s.prediction.department.label))}::text[],
-        ${sql.param(positions.map((s) => s.prediction.department.confidence))}::real[],
-        ${sql.param(positions.map((s) => s.prediction.department.source))}::text[],
-        ${sql.param(positions.map((s) => JSON.stringify(explanation(s.prediction))))}::jsonb[])
-      on conflict (profile_id, position_index, model_version) do update set
-        seniority = excluded.seniority, seniority_confidence = excluded.seniority_confidence,
-        seniority_source = excluded.seniority_source, department = excluded.department,
-        department_confidence = excluded.department_confidence, department_source = excluded.department_source,
-        explanation = excluded.explanation, scored_at = now()`);
-    await tx.execute(sql`
-      insert into career_features (profile_id, model_version, current_position_index, current_seniority, current_department,
-                                   total_experience_months, promotions, seniority_slope, features)
-      select * from unnest(
-        ${sql.param(scored.map((p) => p.profileId))}::text[],
-        ${sql.param(scored.map((p) => p.modelVersion))}::text[],
-        ${sql.param(scored.map((p) => p.career.currentPositionIndex))}::int[],
-        ${sql.param(scored.map((p) => p.career.currentSeniority))}::text[],
-        ${sql.param(scored.map((p) => p.career.currentDepartment))}::text[],
-        ${sql.param(scored.map((p) => p.career.totalExperienceMonths))}::int[],
-        ${sql.param(scored.map((p) => p.career.promotions))}::int[],
-        ${sql.param(scored.map((p) => p.career.senioritySlope))}::float8[],
-        ${sql.param(scored.map((p) => JSON.stringify(p.career)))}::jsonb[])
-      on conflict (profile_id, model_version) do update set
-        current_position_index = excluded.current_position_index, current_seniority = excluded.current_seniority,
-        current_department = excluded.current_department, total_experience_months = excluded.total_experience_months,
-        promotions = excluded.promotions, seniority_slope = excluded.seniority_slope, features = excluded.features,
-        computed_at = now()`);
+    const rows = await upsertPredictions(tx, scored);
+    await upsertCareer(tx, scored);
     await tx.execute(sql`
       update backfill_runs
-      set cursor = ${JSON.stringify(next)}::jsonb, rows_scored = rows_scored + ${positions.length},
+      set cursor = ${JSON.stringify(next)}::jsonb, rows_scored = rows_scored + ${rows},
           profiles_scored = profiles_scored + ${scored.length}, status = 'running', error = null, updated_at = now()
       where id = ${runId}`);
   });
   return next;
-}
-
-/** The same explanation shape as storeScoredProfiles writes. */
-function explanation(p: ScoredProfile['positions'][number]['prediction']) {
-  return {
-    seniority: { why: p.seniority.why, members: p.seniority.members ?? null },
-    department: { why: p.department.why, members: p.department.members ?? null },
-  };
 }

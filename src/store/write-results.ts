@@ -4,9 +4,11 @@
  * crash mid-batch leaves nothing half-written.
  */
 import { type SQL, inArray, sql } from 'drizzle-orm';
+import type { DeadLetter } from '../domain/dead-letter.ts';
 import type { ScoredProfile } from '../domain/prediction.ts';
 import { contentHash } from '../domain/parse.ts';
 import type { Db } from './db.ts';
+import { inTransaction } from './transaction.ts';
 import { careerFeatures, deadLetters, modelVersions, positions, profiles } from './schema.ts';
 
 /** Rows per INSERT: keeps every statement well under Postgres' 65,535 bind parameters. */
@@ -27,87 +29,135 @@ export async function registerModelVersion(db: Db, model: ModelVersionRecord): P
 }
 
 /**
- * Stores a batch of scored profiles in one transaction. A profile whose content changed since it
- * was last stored loses its old positions and every prediction made on them (they described other
- * titles); an unchanged profile keeps other model versions' predictions for comparison.
+ * Stores a batch of scored profiles in one transaction (see writeScoredProfiles).
  */
 export async function storeScoredProfiles(db: Db, scored: readonly ScoredProfile[], source: string): Promise<void> {
+  if (scored.length > 0) await inTransaction(db, (tx) => writeScoredProfiles(tx, scored, source));
+}
+
+export interface StoredBatch {
+  /** `file:<name>` or `kafka:<topic>`: the profiles' and dead letters' source. */
+  source: string;
+  scored: readonly ScoredProfile[];
+  deadLetters: readonly DeadLetter[];
+  /** More writes of the same transaction: the scoring job's offset range. */
+  alsoWrite?: (tx: Db) => Promise<void>;
+}
+
+/**
+ * One batch of input, stored whole or not at all: its scored profiles, its rejected items and what
+ * the caller records beside them. What `run` does per batch and the worker per job.
+ */
+export async function storeBatch(db: Db, batch: StoredBatch): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    await writeScoredProfiles(tx, batch.scored, batch.source);
+    await storeDeadLetters(tx, batch.deadLetters);
+    await batch.alsoWrite?.(tx);
+  });
+}
+
+/**
+ * Writes a batch of scored profiles inside the caller's transaction. A profile whose content
+ * changed since it was last stored loses its old positions and every prediction made on them (they
+ * described other titles); an unchanged profile keeps other model versions' predictions for
+ * comparison.
+ */
+export async function writeScoredProfiles(tx: Db, scored: readonly ScoredProfile[], source: string): Promise<void> {
   if (scored.length === 0) return;
   const latest = dedupeByProfileId(scored);
-  await db.transaction(async (tx) => {
-    const ids = latest.map((p) => p.profileId);
-    const hashes = new Map(latest.map((p) => [p.profileId, contentHash(p.positions.map((s) => s.position))]));
-    const stored = await tx
-      .select({ id: profiles.profileId, hash: profiles.contentHash })
-      .from(profiles)
-      .where(inArray(profiles.profileId, ids))
-      .for('update');
-    const changed = stored.filter((row) => row.hash !== hashes.get(row.id)).map((row) => row.id);
-    if (changed.length > 0) {
-      await tx.delete(positions).where(inArray(positions.profileId, changed));
-      await tx.delete(careerFeatures).where(inArray(careerFeatures.profileId, changed));
-    }
+  const ids = latest.map((p) => p.profileId);
+  const hashes = new Map(latest.map((p) => [p.profileId, contentHash(p.positions.map((s) => s.position))]));
+  const stored = await tx
+    .select({ id: profiles.profileId, hash: profiles.contentHash })
+    .from(profiles)
+    .where(inArray(profiles.profileId, ids))
+    .for('update');
+  const changed = stored.filter((row) => row.hash !== hashes.get(row.id)).map((row) => row.id);
+  if (changed.length > 0) {
+    await tx.delete(positions).where(inArray(positions.profileId, changed));
+    await tx.delete(careerFeatures).where(inArray(careerFeatures.profileId, changed));
+  }
 
-    const rows = latest.flatMap((p) => p.positions.map((s) => ({ profileId: p.profileId, modelVersion: p.modelVersion, ...s })));
-    await tx.execute(
-      unnestInsert('profiles', [
-        ['profile_id', 'text', latest.map((p) => p.profileId)],
-        ['source', 'text', latest.map(() => source)],
-        ['content_hash', 'text', latest.map((p) => hashes.get(p.profileId)!)],
-        ['position_count', 'int', latest.map((p) => p.positions.length)],
-      ], upsert(['profile_id'], ['source', 'content_hash', 'position_count'], 'updated_at')),
-    );
-    await tx.execute(
-      unnestInsert('positions', [
-        ['profile_id', 'text', rows.map((r) => r.profileId)],
-        ['position_index', 'int', rows.map((r) => r.index)],
-        ['title', 'text', rows.map((r) => r.title.raw)],
-        ['normalized_title', 'text', rows.map((r) => r.title.normalized)],
-        ['standardized_title', 'text', rows.map((r) => r.title.standardized)],
-        ['language', 'text', rows.map((r) => r.title.language)],
-        ['organization', 'text', rows.map((r) => r.position.organization ?? null)],
-        ['linkedin', 'text', rows.map((r) => r.position.linkedin ?? null)],
-        ['start_date', 'text', rows.map((r) => r.position.startDate ?? null)],
-        ['end_date', 'text', rows.map((r) => r.position.endDate ?? null)],
-        ['status', 'text', rows.map((r) => r.position.status ?? null)],
-      ], 'on conflict do nothing'), // an existing row has the same content hash, so the same values
-    );
-    await tx.execute(
-      unnestInsert('predictions', [
-        ['profile_id', 'text', rows.map((r) => r.profileId)],
-        ['position_index', 'int', rows.map((r) => r.index)],
-        ['model_version', 'text', rows.map((r) => r.modelVersion)],
-        ['seniority', 'text', rows.map((r) => r.prediction.seniority.label)],
-        ['seniority_confidence', 'real', rows.map((r) => r.prediction.seniority.confidence)],
-        ['seniority_source', 'text', rows.map((r) => r.prediction.seniority.source)],
-        ['department', 'text', rows.map((r) => r.prediction.department.label)],
-        ['department_confidence', 'real', rows.map((r) => r.prediction.department.confidence)],
-        ['department_source', 'text', rows.map((r) => r.prediction.department.source)],
-        ['explanation', 'jsonb', rows.map((r) => explanation(r.prediction))],
-      ], upsert(
-        ['profile_id', 'position_index', 'model_version'],
-        ['seniority', 'seniority_confidence', 'seniority_source', 'department', 'department_confidence', 'department_source', 'explanation'],
-        'scored_at',
-      )),
-    );
-    await tx.execute(
-      unnestInsert('career_features', [
-        ['profile_id', 'text', latest.map((p) => p.profileId)],
-        ['model_version', 'text', latest.map((p) => p.modelVersion)],
-        ['current_position_index', 'int', latest.map((p) => p.career.currentPositionIndex)],
-        ['current_seniority', 'text', latest.map((p) => p.career.currentSeniority)],
-        ['current_department', 'text', latest.map((p) => p.career.currentDepartment)],
-        ['total_experience_months', 'int', latest.map((p) => p.career.totalExperienceMonths)],
-        ['promotions', 'int', latest.map((p) => p.career.promotions)],
-        ['seniority_slope', 'float8', latest.map((p) => p.career.senioritySlope)],
-        ['features', 'jsonb', latest.map((p) => p.career)],
-      ], upsert(
-        ['profile_id', 'model_version'],
-        ['current_position_index', 'current_seniority', 'current_department', 'total_experience_months', 'promotions', 'seniority_slope', 'features'],
-        'computed_at',
-      )),
-    );
-  });
+  await tx.execute(
+    unnestInsert('profiles', [
+      ['profile_id', 'text', latest.map((p) => p.profileId)],
+      ['source', 'text', latest.map(() => source)],
+      ['content_hash', 'text', latest.map((p) => hashes.get(p.profileId)!)],
+      ['position_count', 'int', latest.map((p) => p.positions.length)],
+    ], upsert(['profile_id'], ['source', 'content_hash', 'position_count'], 'updated_at')),
+  );
+  const rows = positionRows(latest);
+  await tx.execute(
+    unnestInsert('positions', [
+      ['profile_id', 'text', rows.map((r) => r.profileId)],
+      ['position_index', 'int', rows.map((r) => r.index)],
+      ['title', 'text', rows.map((r) => r.title.raw)],
+      ['normalized_title', 'text', rows.map((r) => r.title.normalized)],
+      ['standardized_title', 'text', rows.map((r) => r.title.standardized)],
+      ['language', 'text', rows.map((r) => r.title.language)],
+      ['organization', 'text', rows.map((r) => r.position.organization ?? null)],
+      ['linkedin', 'text', rows.map((r) => r.position.linkedin ?? null)],
+      ['start_date', 'text', rows.map((r) => r.position.startDate ?? null)],
+      ['end_date', 'text', rows.map((r) => r.position.endDate ?? null)],
+      ['status', 'text', rows.map((r) => r.position.status ?? null)],
+    ], 'on conflict do nothing'), // an existing row has the same content hash, so the same values
+  );
+  await upsertPredictions(tx, latest);
+  await upsertCareer(tx, latest);
+}
+
+type ScoredPositionRow = ScoredProfile['positions'][number] & { profileId: string; modelVersion: string };
+
+function positionRows(scored: readonly ScoredProfile[]): ScoredPositionRow[] {
+  return scored.flatMap((p) => p.positions.map((s) => ({ profileId: p.profileId, modelVersion: p.modelVersion, ...s })));
+}
+
+/**
+ * The predictions of every position of `scored`, upserted on (profile, position, model version):
+ * what storing a job and committing a backfill batch both write. Returns the rows written.
+ */
+export async function upsertPredictions(tx: Db, scored: readonly ScoredProfile[]): Promise<number> {
+  const rows = positionRows(scored);
+  await tx.execute(
+    unnestInsert('predictions', [
+      ['profile_id', 'text', rows.map((r) => r.profileId)],
+      ['position_index', 'int', rows.map((r) => r.index)],
+      ['model_version', 'text', rows.map((r) => r.modelVersion)],
+      ['seniority', 'text', rows.map((r) => r.prediction.seniority.label)],
+      ['seniority_confidence', 'real', rows.map((r) => r.prediction.seniority.confidence)],
+      ['seniority_source', 'text', rows.map((r) => r.prediction.seniority.source)],
+      ['department', 'text', rows.map((r) => r.prediction.department.label)],
+      ['department_confidence', 'real', rows.map((r) => r.prediction.department.confidence)],
+      ['department_source', 'text', rows.map((r) => r.prediction.department.source)],
+      ['explanation', 'jsonb', rows.map((r) => explanation(r.prediction))],
+    ], upsert(
+      ['profile_id', 'position_index', 'model_version'],
+      ['seniority', 'seniority_confidence', 'seniority_source', 'department', 'department_confidence', 'department_source', 'explanation'],
+      'scored_at',
+    )),
+  );
+  return rows.length;
+}
+
+/** The career features of every profile of `scored`, upserted on (profile, model version). */
+export async function upsertCareer(tx: Db, scored: readonly ScoredProfile[]): Promise<void> {
+  await tx.execute(
+    unnestInsert('career_features', [
+      ['profile_id', 'text', scored.map((p) => p.profileId)],
+      ['model_version', 'text', scored.map((p) => p.modelVersion)],
+      ['current_position_index', 'int', scored.map((p) => p.career.currentPositionIndex)],
+      ['current_seniority', 'text', scored.map((p) => p.career.currentSeniority)],
+      ['current_department', 'text', scored.map((p) => p.career.currentDepartment)],
+      ['total_experience_months', 'int', scored.map((p) => p.career.totalExperienceMonths)],
+      ['promotions', 'int', scored.map((p) => p.career.promotions)],
+      ['seniority_slope', 'float8', scored.map((p) => p.career.senioritySlope)],
+      ['features', 'jsonb', scored.map((p) => p.career)],
+    ], upsert(
+      ['profile_id', 'model_version'],
+      ['current_position_index', 'current_seniority', 'current_department', 'total_experience_months', 'promotions', 'seniority_slope', 'features'],
+      'computed_at',
+    )),
+  );
 }
 
 function explanation(p: ScoredProfile['positions'][number]['prediction']) {
@@ -155,13 +205,6 @@ async function insertChunked<T>(rows: readonly T[], insert: (chunk: T[]) => Prom
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await insert(rows.slice(i, i + ROWS_PER_INSERT));
 }
 
-export interface DeadLetter {
-  source: string;
-  sourceRef: string;
-  messageKey?: string | null;
-  reason: string;
-  payload: string;
-}
 
 /** Keeps rejected input verbatim with its reason; the same input rejected twice is stored once. */
 export async function storeDeadLetters(db: Db, letters: readonly DeadLetter[]): Promise<void> {

@@ -218,3 +218,12 @@ export function normalizeTitle(raw: string, organization?: string | null): strin
   defaultNormalizer ??= createNormalizer(defaultTextConfigOnce());
   return defaultNormalizer(raw, organization);
 }
+
+/**
+ * An organization name as a grouping key: NFKC, trimmed, spaces collapsed, lower case ('' for
+ * none). The career features count employers with it and the title features find a position's
+ * colleagues at the same organization with it.
+ */
+export function normalizeOrganization(name: string | null | undefined): string {
+  return (name ?? '').normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+}

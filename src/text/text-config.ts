@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { patternProblem } from './patterns.ts';
+import { describeIssues } from '../domain/profile.ts';
 
 /** `<repo>/config/`, where every rule table lives unless a caller names another directory. */
 export const DEFAULT_CONFIG_DIR = new URL('../../config/', import.meta.url);
@@ -100,13 +101,6 @@ export interface TextConfig {
   sources: Record<string, string>;
 }
 
-/** One-line description of every zod issue, with the path into the file. */
-export function describeZodIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
-}
-
 /** Reads a JSON file from a config directory; the error names the file and why. */
 export function readConfigFile(dir: ConfigDir, file: string): { text: string; json: unknown } {
   const base = typeof dir === 'string' ? pathToFileURL(dir.endsWith('/') ? dir : `${dir}/`) : dir;
@@ -128,7 +122,7 @@ export function readConfigFile(dir: ConfigDir, file: string): { text: string; js
 /** Validates parsed JSON against a schema; the error names the file and each bad field. */
 export function parseConfig<T>(schema: z.ZodType<T>, json: unknown, file: string): T {
   const result = schema.safeParse(json);
-  if (!result.success) throw new Error(`config file ${file} is invalid: ${describeZodIssues(result.error)}`);
+  if (!result.success) throw new Error(`config file ${file} is invalid: ${describeIssues(result.error)}`);
   return result.data;
 }
 

@@ -53,6 +53,14 @@ describe('loading the shipped ensemble', () => {
     await expect(EnsembleClassifier.load(dir)).rejects.toThrow(/denseFeatures differ/);
   });
 
+  it.each(['keywords.json', 'title-standards.json'])('refuses a model trained with another config/%s', async (file) => {
+    // What an edited rule looks like to serving: the file's digest no longer matches the pin.
+    const dir = tamperedCopy((m) => (m.config[file] = '0'.repeat(64)));
+    await expect(EnsembleClassifier.load(dir)).rejects.toThrow(new RegExp(`config/${file.replace('.', '\\.')} differs from the one the model was trained with`));
+    const unpinned = tamperedCopy((m) => delete m.config[file]);
+    await expect(EnsembleClassifier.load(unpinned)).rejects.toThrow(/is not pinned by the manifest/);
+  });
+
   it('refuses a manifest that names a missing model file', async () => {
     const dir = tamperedCopy((m, d) => rmSync(join(d, m.members[0].files.department)));
     await expect(EnsembleClassifier.load(dir)).rejects.toThrow(/is missing/);

@@ -29,6 +29,8 @@ class Dataset:
     dense_title: np.ndarray
     # Sentence-encoder features [n, dim + concepts] (embedding, then concept cosines), and what
     # produced them; None when the dataset was exported without the encoder installed.
+    # sha256 of each config file the features were computed with (the manifest pins them).
+    config: dict | None = None
     encoder: np.ndarray | None = None
     encoder_info: dict | None = None
 
@@ -74,6 +76,7 @@ def load(path: str) -> Dataset:
         dense_title=as_array("denseTitle"),
         encoder=encoder,
         encoder_info=info,
+        config=meta["config"],
     )
 
 

@@ -5,7 +5,8 @@ import type { EvaluationReport, SubsetReport } from '../../analytics/evaluate.ts
 import type { Metrics } from '../../analytics/metrics.ts';
 import { TASKS } from '../../domain/labels.ts';
 import { AnnotatedProfileSchema, describeIssues } from '../../domain/profile.ts';
-import { formatTable, percent, printJson } from '../context.ts';
+import { formatTable, printJson } from '../context.ts';
+import { formatPercent as percent } from '../../server/format.ts';
 import { withProgress } from '../progress.ts';
 
 export function registerEvaluate(program: Command): void {

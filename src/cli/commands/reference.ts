@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { ReferenceDistribution } from '../../analytics/reference-distribution.ts';
 import { TASKS } from '../../domain/labels.ts';
-import { formatTable, percent, withDatabase } from '../context.ts';
+import { formatTable, withDatabase } from '../context.ts';
+import { formatPercent as percent } from '../../server/format.ts';
 
 export function registerReference(program: Command): void {
   program

@@ -4,7 +4,8 @@ import { Option } from 'commander';
 import { TASKS } from '../../domain/labels.ts';
 import type { InputFormat } from '../../ingest/file-input.ts';
 import type { RunResult } from '../../ingest/file-runner.ts';
-import { formatTable, percent, positiveInt, printJson, withDatabase } from '../context.ts';
+import { formatTable, positiveInt, printJson, withDatabase } from '../context.ts';
+import { formatPercent as percent } from '../../server/format.ts';
 import { type Progress, withProgress } from '../progress.ts';
 
 export function registerRun(program: Command): void {

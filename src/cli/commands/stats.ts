@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { ModelStatistics } from '../../analytics/distribution-stats.ts';
 import { TASKS } from '../../domain/labels.ts';
-import { formatTable, percent, printJson, withDatabase } from '../context.ts';
+import { formatTable, printJson, withDatabase } from '../context.ts';
+import { formatPercent as percent } from '../../server/format.ts';
 
 export function registerStats(program: Command): void {
   program

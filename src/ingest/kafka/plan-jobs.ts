@@ -6,7 +6,7 @@ import type { IHeaders } from 'kafkajs';
 import { parseProfileText } from '../../domain/parse.ts';
 import type { ProfileMessage } from '../../domain/profile.ts';
 import { type ScoreJob, scoreJobId } from '../../jobs/score-job.ts';
-import type { DeadLetter } from '../../store/write-results.ts';
+import type { DeadLetter } from '../../domain/dead-letter.ts';
 
 /** The parts of a kafkajs message the pipeline reads. */
 export interface FetchedMessage {

@@ -1,5 +1,6 @@
 /**
- * One transaction on one pooled connection that is always given back, whatever fails.
+ * One transaction on one pooled connection that is always given back, whatever fails: every
+ * transaction of the product opens here. Called with a transaction, it opens a savepoint in it.
  *
  * drizzle-orm's node-postgres `db.transaction` checks a client out of the pool and sends BEGIN
  * before its try/finally: when BEGIN fails (a connection that died while idle in the pool, as in a
@@ -10,8 +11,8 @@
  */
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import type { Db } from '../store/db.ts';
-import * as schema from '../store/schema.ts';
+import type { Db } from './db.ts';
+import * as schema from './schema.ts';
 
 export async function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
   const pool = (db as { $client?: unknown }).$client;
