@@ -37,7 +37,7 @@ import type { ProfileMessage } from '../src/domain/profile.ts';
 import { createKafka } from '../src/ingest/kafka/client.ts';
 import { type OutgoingMessage, publishMessages, syntheticMessages } from '../src/ingest/kafka/profile-producer.ts';
 import { ensureTopics } from '../src/ingest/kafka/topics.ts';
-import { survivePoolErrors } from '../src/jobs/pool-errors.ts';
+import { survivePoolErrors } from '../src/store/pool-errors.ts';
 import { logger } from '../src/logger.ts';
 import { type Database, openDatabase, queryRows } from '../src/store/db.ts';
 import { positions as positionsTable, profiles as profilesTable } from '../src/store/schema.ts';

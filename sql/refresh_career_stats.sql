@@ -1,6 +1,6 @@
 -- Career aggregates of one model version: tenure per seniority level, transitions between
 -- consecutive positions, promotion rate. Runs in the refresh transaction of
--- src/analytics/distribution-stats.ts, which binds :model_version.
+-- src/store/distribution-stats.ts, which binds :model_version.
 --
 -- Months are read as in src/features/months.ts: month index = year * 12 + month - 1, a bare year is
 -- January when it starts a span and December when it ends one.

@@ -1,5 +1,5 @@
 -- Recomputes the distribution statistics of one model version from its predictions.
--- :model_version is bound by src/analytics/distribution-stats.ts; run in one transaction so
+-- :model_version is bound by src/store/distribution-stats.ts; run in one transaction so
 -- readers never see a half-refreshed version. Each statement ends with a semicolon at line end.
 
 DELETE FROM distribution_stats WHERE model_version = :model_version;

@@ -1,7 +1,7 @@
 -- Drift of one model version's predicted class distribution against its reference (training)
 -- distribution, overall and per ingestion day. Runs after refresh_distribution_stats.sql, in the
 -- same transaction, and reads the shares that file just wrote.
--- :model_version, :drift_threshold and :drift_min_positions are bound by src/analytics/distribution-stats.ts.
+-- :model_version, :drift_threshold and :drift_min_positions are bound by src/store/distribution-stats.ts.
 --
 -- PSI  = sum over classes of (p - q) * ln(p / q), with p and q floored at 1e-4 so that a class
 --        absent on one side counts as rare rather than making the sum infinite.

@@ -16,7 +16,8 @@ import { DENSE_FEATURES, denseFeatures, titleNgrams } from '../features/title-fe
 import { logger } from '../logger.ts';
 import type { EmbeddingStore } from './embedding-cache.ts';
 import { SentenceEncoder, defaultEncoderDir, readConcepts, readEncoderInfo } from './encoder.ts';
-import { type KeywordResult, keywordScores } from './keywords.ts';
+import type { KeywordResult } from '../domain/prediction.ts';
+import { keywordScores } from './keywords.ts';
 import { type Manifest, type PoolSpec, loadManifest } from './manifest.ts';
 import { type FeatureBatch, type MemberOutput, type Neighbour, OnnxMember } from './onnx-member.ts';
 

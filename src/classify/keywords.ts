@@ -6,7 +6,7 @@
  * read once, when first needed.
  */
 import { CLASSES, TASKS, type LabelOf, type Task } from '../domain/labels.ts';
-import type { PositionPrediction, PreparedTitle, TaskPrediction, TitleClassifier } from '../domain/prediction.ts';
+import type { KeywordResult, PositionPrediction, PreparedTitle, TaskPrediction, TitleClassifier } from '../domain/prediction.ts';
 import { compileScanner, foldAccents, toWords, type PatternHit, type PatternScanner, type Words } from '../text/patterns.ts';
 import { loadKeywordRules, type KeywordConfig, type KeywordRule, type KeywordRules } from './keyword-rules.ts';
 
@@ -102,10 +102,6 @@ function compileTask<T extends Task>(task: T, rules: KeywordRules): TaskMatcher<
 export type KeywordPredictor = (title: PreparedTitle) => PositionPrediction;
 
 /** The prediction plus the per-class rule scores of each task. */
-export interface KeywordResult {
-  prediction: PositionPrediction;
-  scores: Record<Task, number[]>;
-}
 export type KeywordScorer = (title: PreparedTitle) => KeywordResult;
 
 /** Compiles a validated rule table into a scorer; every regular expression is built here, once. */

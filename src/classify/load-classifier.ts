@@ -8,8 +8,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TitleClassifier } from '../domain/prediction.ts';
 import { logger } from '../logger.ts';
-import type { Db } from '../store/db.ts';
-import { PostgresEmbeddingStore } from '../store/embedding-store.ts';
 import { EnsembleClassifier, type EncoderStatus } from './ensemble.ts';
 import { KeywordClassifier } from './keywords.ts';
 
@@ -31,14 +29,6 @@ async function build(modelsDir: string): Promise<TitleClassifier> {
   if (existsSync(join(modelsDir, 'manifest.json'))) return EnsembleClassifier.load(modelsDir);
   logger.warn({ modelsDir }, 'no model manifest: scoring with the keyword rules alone');
   return new KeywordClassifier();
-}
-
-/**
- * Where a database is at hand, title embeddings are shared through its title_embeddings table, so
- * every worker encodes a title once per encoder version (no-op for classifiers without an encoder).
- */
-export function shareEmbeddings(classifier: TitleClassifier, db: Db): void {
-  if (classifier instanceof EnsembleClassifier) classifier.useEmbeddingStore(new PostgresEmbeddingStore(db));
 }
 
 /** What /readyz reports of the classifier: its version and whether the sentence encoder serves. */

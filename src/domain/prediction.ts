@@ -1,6 +1,6 @@
 /** What the scoring core produces for a position and a profile. */
-import type { Department, Language, Seniority } from './labels.ts';
-import type { CareerFeatures } from '../features/career.ts';
+import type { Department, Language, Seniority, Task } from './labels.ts';
+import type { CareerFeatures } from './career.ts';
 import type { Position } from './profile.ts';
 
 /** Which part of the scorer decided a label. `keywords` = the keyword model running on its own. */
@@ -66,4 +66,10 @@ export interface ScoredProfile {
   modelVersion: string;
   positions: ScoredPosition[];
   career: CareerFeatures;
+}
+
+/** The keyword rules' answer for one title: the prediction and each class's rule score (a feature of the trained layer). */
+export interface KeywordResult {
+  prediction: PositionPrediction;
+  scores: Record<Task, number[]>;
 }

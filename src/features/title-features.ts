@@ -4,8 +4,7 @@
  * computes them again here, so training and serving cannot drift apart.
  */
 import { CLASSES, TASKS, seniorityLevel, type Seniority } from '../domain/labels.ts';
-import type { PreparedTitle, ProfileContext } from '../domain/prediction.ts';
-import type { KeywordResult } from '../classify/keywords.ts';
+import type { KeywordResult, PreparedTitle, ProfileContext } from '../domain/prediction.ts';
 import { foldAccents } from '../text/patterns.ts';
 import { parseMonth } from './months.ts';
 import { normalizeOrganization } from '../text/normalize.ts';

@@ -3,7 +3,7 @@
  * script and no external resource, so it works behind any firewall and the content security
  * policy can forbid scripts entirely. Numbers carry `data-*` attributes so tests can read them.
  */
-import type { DashboardData } from '../analytics/dashboard-data.ts';
+import type { DashboardData } from '../reporting/dashboard-data.ts';
 import { CLASSES, SENIORITY_CLASSES, TASKS } from '../domain/labels.ts';
 import { barChart, histogram, lineChart } from './charts.ts';
 import { formatCount, formatDecimal, formatPercent } from './format.ts';

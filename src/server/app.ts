@@ -10,7 +10,7 @@ import type { Queue } from 'bullmq';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { z } from 'zod';
 import { classifierStatus } from '../classify/load-classifier.ts';
-import { readDashboard } from '../analytics/dashboard-data.ts';
+import { readDashboard } from '../reporting/dashboard-data.ts';
 import type { TitleClassifier } from '../domain/prediction.ts';
 import { describeIssues } from '../domain/profile.ts';
 import { logger } from '../logger.ts';

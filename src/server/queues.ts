@@ -1,7 +1,7 @@
 /** The BullMQ queues the dashboard shows: the streaming scoring queue and the backfill queue. */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { backfillQueue } from '../jobs/backfill-queue.ts';
+import { backfillQueue } from '../queues/backfill/backfill-queue.ts';
 import { logger } from '../logger.ts';
 
 export interface QueueNames {

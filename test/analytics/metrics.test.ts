@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classificationMetrics } from '../../src/analytics/metrics.ts';
+import { classificationMetrics } from '../../src/evaluation/metrics.ts';
 
 describe('classification metrics', () => {
   // truth:     A A A B B C

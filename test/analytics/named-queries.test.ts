@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { findNamedQuery, listNamedQueries, parseQueryFile, runNamedQuery } from '../../src/analytics/named-queries.ts';
-import { referenceFromAnnotated, referenceFromManifest, storeReferenceDistribution, toShares } from '../../src/analytics/reference-distribution.ts';
-import { bindParameters, parameterNames } from '../../src/analytics/sql-file.ts';
+import { findNamedQuery, listNamedQueries, parseQueryFile, runNamedQuery } from '../../src/reporting/named-queries.ts';
+import { referenceFromAnnotated, referenceFromManifest, storeReferenceDistribution, toShares } from '../../src/store/reference-distribution.ts';
+import { bindParameters, parameterNames } from '../../src/store/sql-file.ts';
 import { type Database, queryRows } from '../../src/store/db.ts';
 import { DATASET_MODEL, loadDataset } from '../helpers/career-dataset.ts';
 import { testDatabaseKinds } from '../helpers/databases.ts';

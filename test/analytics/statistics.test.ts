@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { storeReferenceDistribution, toShares } from '../../src/analytics/reference-distribution.ts';
+import { storeReferenceDistribution, toShares } from '../../src/store/reference-distribution.ts';
 import { type Database, queryRows } from '../../src/store/db.ts';
 import { DATASET_MODEL, loadDataset } from '../helpers/career-dataset.ts';
 import { testDatabaseKinds } from '../helpers/databases.ts';

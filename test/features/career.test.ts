@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CAREER_FEATURE_DOCS, computeCareerFeatures, type CareerInput } from '../../src/features/career.ts';
+import type { CareerInput } from '../../src/domain/career.ts';
+import { CAREER_FEATURE_DOCS, computeCareerFeatures } from '../../src/features/career.ts';
 
 // Every expected value below was worked out by hand; spans count both their first and last month.
 const AS_OF = '2024-06';

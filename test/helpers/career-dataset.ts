@@ -16,7 +16,7 @@
  * p1-p3 are ingested on 2024-05-01, p4 on 2024-05-02 (set by `setIngestionDays`).
  */
 import { sql } from 'drizzle-orm';
-import { refreshDistributionStats } from '../../src/analytics/distribution-stats.ts';
+import { refreshDistributionStats } from '../../src/store/distribution-stats.ts';
 import type { ProfileMessage } from '../../src/domain/profile.ts';
 import { scoreProfiles } from '../../src/pipeline/score.ts';
 import type { Db } from '../../src/store/db.ts';

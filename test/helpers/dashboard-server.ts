@@ -2,7 +2,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TitleClassifier } from '../../src/domain/prediction.ts';
-import { redisConnection } from '../../src/jobs/redis-connection.ts';
+import { redisConnection } from '../../src/runtime/redis-connection.ts';
 import { buildServer } from '../../src/server/app.ts';
 import type { Credentials } from '../../src/server/auth.ts';
 import { type Check, kafkaCheck, postgresCheck, redisCheck } from '../../src/server/health.ts';

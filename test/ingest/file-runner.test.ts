@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { loadClassifier } from '../../src/classify/load-classifier.ts';
 import { MAX_TITLE_LENGTH } from '../../src/domain/profile.ts';
-import { runFile } from '../../src/ingest/file-runner.ts';
+import { runFile } from '../../src/ingest/file/file-runner.ts';
 import { type Database, queryRows } from '../../src/store/db.ts';
 import { testDatabaseKinds } from '../helpers/databases.ts';
 

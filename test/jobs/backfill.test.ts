@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { loadClassifier } from '../../src/classify/load-classifier.ts';
 import type { Position, ProfileMessage } from '../../src/domain/profile.ts';
-import { runBackfill } from '../../src/jobs/backfill.ts';
+import { runBackfill } from '../../src/queues/backfill/backfill.ts';
 import { logger } from '../../src/logger.ts';
 import { scoreProfiles } from '../../src/pipeline/score.ts';
 import { ConcurrentBackfillError, START_CURSOR, commitBatch, createRun } from '../../src/store/backfill-store.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkScoreJobData } from '../../src/jobs/score-job.ts';
+import { checkScoreJobData } from '../../src/domain/score-job.ts';
 
 const job = {
   source: 'kafka:cv-profiles',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadClassifier } from '../../src/classify/load-classifier.ts';
 import type { Position, ProfileMessage } from '../../src/domain/profile.ts';
-import { ScoringPool } from '../../src/jobs/scoring-pool.ts';
+import { ScoringPool } from '../../src/queues/backfill/scoring-pool.ts';
 import { scoreProfiles } from '../../src/pipeline/score.ts';
 
 const examples = JSON.parse(readFileSync(new URL('../../examples/profiles.json', import.meta.url), 'utf8')) as Position[][];

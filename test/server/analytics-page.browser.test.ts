@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { refreshDistributionStats } from '../../src/analytics/distribution-stats.ts';
-import { storeReferenceDistribution, toShares } from '../../src/analytics/reference-distribution.ts';
+import { refreshDistributionStats } from '../../src/store/distribution-stats.ts';
+import { storeReferenceDistribution, toShares } from '../../src/store/reference-distribution.ts';
 import { CLASSES } from '../../src/domain/labels.ts';
 import type { ProfileMessage } from '../../src/domain/profile.ts';
 import { logger } from '../../src/logger.ts';

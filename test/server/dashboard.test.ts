@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeReferenceDistribution, toShares } from '../../src/analytics/reference-distribution.ts';
+import { storeReferenceDistribution, toShares } from '../../src/store/reference-distribution.ts';
 import { KeywordClassifier } from '../../src/classify/keywords.ts';
 import { logger } from '../../src/logger.ts';
 import { MAX_CLASSIFY_TITLES } from '../../src/server/classify-route.ts';

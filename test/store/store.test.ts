@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { readModelStatistics, refreshDistributionStats } from '../../src/analytics/distribution-stats.ts';
+import { readModelStatistics, refreshDistributionStats } from '../../src/store/distribution-stats.ts';
 import type { ProfileMessage } from '../../src/domain/profile.ts';
 import { scoreProfiles } from '../../src/pipeline/score.ts';
 import { type Database, queryRows } from '../../src/store/db.ts';

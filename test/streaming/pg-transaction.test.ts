@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { inTransaction } from '../../src/store/transaction.ts';
-import { survivePoolErrors } from '../../src/jobs/pool-errors.ts';
+import { survivePoolErrors } from '../../src/store/pool-errors.ts';
 import { logger } from '../../src/logger.ts';
 import { type Database, openDatabase, queryRows } from '../../src/store/db.ts';
 import { type FreshDatabase, freshDatabase, servicesMissing, waitFor } from './services.ts';

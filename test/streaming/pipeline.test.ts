@@ -11,7 +11,7 @@ import { MAX_TITLE_LENGTH } from '../../src/domain/profile.ts';
 import { DLQ_HEADERS } from '../../src/ingest/kafka/dead-letter-topic.ts';
 import { syntheticMessages } from '../../src/ingest/kafka/profile-producer.ts';
 import { syntheticProfile } from '../../src/ingest/kafka/synthetic-profiles.ts';
-import type { ScoreJob } from '../../src/jobs/score-job.ts';
+import type { ScoreJob } from '../../src/domain/score-job.ts';
 import { queryRows } from '../../src/store/db.ts';
 import { Harness } from './harness.ts';
 import { type FreshDatabase, freshDatabase, rowCounts, servicesMissing, uniqueName, waitFor } from './services.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ThrottledStatsRefresher } from '../../src/jobs/stats-refresher.ts';
+import { ThrottledStatsRefresher } from '../../src/store/stats-refresher.ts';
 
 describe('the throttled statistics refresher', () => {
   beforeEach(() => vi.useFakeTimers());

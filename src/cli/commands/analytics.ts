@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { QueryResult } from '../../analytics/named-queries.ts';
+import type { QueryResult } from '../../reporting/named-queries.ts';
 import { formatTable, printJson, withDatabase } from '../context.ts';
 
 export function registerAnalytics(program: Command): void {
@@ -10,7 +10,7 @@ export function registerAnalytics(program: Command): void {
     .option('-m, --model <version>', 'model version to report on (default: the newest with statistics)')
     .option('--json', 'print the rows as one JSON object')
     .action(async (name: string | undefined, opts: { model?: string; json?: boolean }) => {
-      const { findNamedQuery, listNamedQueries, runNamedQuery } = await import('../../analytics/named-queries.ts');
+      const { findNamedQuery, listNamedQueries, runNamedQuery } = await import('../../reporting/named-queries.ts');
       if (!name) {
         const queries = listNamedQueries();
         if (opts.json) printJson(queries.map(({ name: n, description }) => ({ name: n, description })));

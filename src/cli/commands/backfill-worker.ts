@@ -15,33 +15,26 @@ export function registerBackfillWorker(program: Command): void {
       const config = env();
       const { REDIS_URL } = requireEnv(config, 'backfill-worker', ['REDIS_URL', 'DATABASE_URL']);
       const { loadClassifier } = await import('../../classify/load-classifier.ts');
-      const { backfillQueue, scheduleNightlyBackfill } = await import('../../jobs/backfill-queue.ts');
-      const { startBackfillWorker } = await import('../../jobs/backfill-worker.ts');
-      const { ScoringPool, defaultScoringThreads } = await import('../../jobs/scoring-pool.ts');
-      const { survivePoolErrors } = await import('../../jobs/pool-errors.ts');
-      const { redisConnection } = await import('../../jobs/redis-connection.ts');
-      const { stopOnSignal } = await import('../../jobs/signals.ts');
-      const { waitForDependency } = await import('../../jobs/wait-for-dependency.ts');
+      const { backfillQueue, scheduleNightlyBackfill } = await import('../../queues/backfill/backfill-queue.ts');
+      const { startBackfillWorker } = await import('../../queues/backfill/backfill-worker.ts');
+      const { ScoringPool, defaultScoringThreads } = await import('../../queues/backfill/scoring-pool.ts');
+      const { survivePoolErrors } = await import('../../store/pool-errors.ts');
+      const { redisConnection } = await import('../../runtime/redis-connection.ts');
+      const { Resources } = await import('../../runtime/resources.ts');
+      const { waitForDependency } = await import('../../runtime/wait-for-dependency.ts');
       const { logger } = await import('../../logger.ts');
       const classifier = await loadClassifier();
       const threads = opts.threads ?? defaultScoringThreads();
-      const pool = threads > 0 ? await ScoringPool.start(threads) : null;
-      const database = await waitForDependency('Postgres', () => openMigratedDatabase(config)).catch(async (err: unknown) => {
-        await pool?.close();
-        throw err;
-      });
+      const resources = new Resources();
+      const pool = threads > 0 ? resources.add('scoring threads', await ScoringPool.start(threads), (p) => p.close()) : null;
+      const database = await resources.starting(async () =>
+        resources.add('Postgres', await waitForDependency('Postgres', () => openMigratedDatabase(config)), (d) => d.close()),
+      );
       survivePoolErrors(database.db, logger.child({ component: 'postgres' }));
-      const queueRedis = redisConnection(REDIS_URL, 'queue');
-      const workerRedis = redisConnection(REDIS_URL, 'worker');
-      const queue = backfillQueue(queueRedis, config.BACKFILL_QUEUE_NAME);
-      const closeAll = async () => {
-        await queue.close().catch(() => {});
-        await queueRedis.quit().catch(() => {});
-        await workerRedis.quit().catch(() => {});
-        await pool?.close();
-        await database.close();
-      };
-      try {
+      const queueRedis = resources.add('Redis (queue)', redisConnection(REDIS_URL, 'queue'), (r) => r.quit());
+      const workerRedis = resources.add('Redis (worker)', redisConnection(REDIS_URL, 'worker'), (r) => r.quit());
+      const queue = resources.add('backfill queue', backfillQueue(queueRedis, config.BACKFILL_QUEUE_NAME), (q) => q.close());
+      await resources.starting(async () => {
         if (opts.schedule) await scheduleNightlyBackfill(queue, { pattern: config.BACKFILL_CRON, tz: config.BACKFILL_TZ });
         const worker = await startBackfillWorker({
           connection: workerRedis,
@@ -51,18 +44,13 @@ export function registerBackfillWorker(program: Command): void {
           batchSize: config.BACKFILL_BATCH_SIZE,
           scorer: pool,
         });
-        logger.info(
-          { queue: config.BACKFILL_QUEUE_NAME, cron: opts.schedule ? config.BACKFILL_CRON : null, tz: config.BACKFILL_TZ, modelVersion: classifier.modelVersion },
-          'backfill worker running',
-        );
-        await stopOnSignal(async () => {
-          await worker.close();
-          await closeAll();
-        });
-      } catch (err) {
-        await closeAll();
-        throw err;
-      }
+        resources.add('backfill worker', worker, (w) => w.close());
+      });
+      logger.info(
+        { queue: config.BACKFILL_QUEUE_NAME, cron: opts.schedule ? config.BACKFILL_CRON : null, tz: config.BACKFILL_TZ, modelVersion: classifier.modelVersion },
+        'backfill worker running',
+      );
+      await resources.untilSignal();
       logger.info('backfill worker stopped');
     });
 }

@@ -20,8 +20,8 @@ export function registerBackfill(program: Command): void {
     .action(async (opts: { since?: Date; model?: string; batchSize?: number; asOf?: string; threads?: number; json?: boolean; progress: boolean }) => {
       const config = env();
       const { loadClassifier } = await import('../../classify/load-classifier.ts');
-      const { runBackfill } = await import('../../jobs/backfill.ts');
-      const { ScoringPool, defaultScoringThreads } = await import('../../jobs/scoring-pool.ts');
+      const { runBackfill } = await import('../../queues/backfill/backfill.ts');
+      const { ScoringPool, defaultScoringThreads } = await import('../../queues/backfill/scoring-pool.ts');
       const { currentMonth } = await import('../../pipeline/score.ts');
       const result = await withProgress({ label: 'backfill', unit: 'positions', enabled: opts.progress, json: opts.json }, async (progress) => {
         progress.phase('loading model');

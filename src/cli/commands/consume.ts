@@ -14,30 +14,30 @@ export function registerConsume(program: Command): void {
       const { createKafka } = await import('../../ingest/kafka/client.ts');
       const { startProfileConsumer } = await import('../../ingest/kafka/profile-consumer.ts');
       const { ensureTopics } = await import('../../ingest/kafka/topics.ts');
-      const { survivePoolErrors } = await import('../../jobs/pool-errors.ts');
-      const { pingRedis, redisConnection } = await import('../../jobs/redis-connection.ts');
-      const { ScoreQueue } = await import('../../jobs/score-queue.ts');
-      const { stopOnSignal } = await import('../../jobs/signals.ts');
-      const { waitForDependency } = await import('../../jobs/wait-for-dependency.ts');
+      const { survivePoolErrors } = await import('../../store/pool-errors.ts');
+      const { pingRedis, redisConnection } = await import('../../runtime/redis-connection.ts');
+      const { ScoreQueue } = await import('../../queues/score/score-queue.ts');
+      const { Resources } = await import('../../runtime/resources.ts');
+      const { stopOnSignal } = await import('../../runtime/signals.ts');
+      const { waitForDependency } = await import('../../runtime/wait-for-dependency.ts');
       const { logger } = await import('../../logger.ts');
+      const resources = new Resources();
       // Postgres holds the offset ledger: offsets are committed only behind what it has stored.
-      const database = await waitForDependency('Postgres', () => openMigratedDatabase(config));
+      const database = resources.add('Postgres', await waitForDependency('Postgres', () => openMigratedDatabase(config)), (d) => d.close());
       survivePoolErrors(database.db, logger.child({ component: 'postgres' }));
       const kafka = createKafka({ brokers: brokerList(KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID });
-      const redis = redisConnection(REDIS_URL, 'queue');
-      const queue = new ScoreQueue(redis, config.QUEUE_NAME, { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS });
-      const closeAll = async () => {
-        await queue.close().catch(() => {});
-        await redis.quit().catch(() => {});
-        await database.close();
-      };
-      let consumer: Awaited<ReturnType<typeof startProfileConsumer>>;
-      try {
+      const redis = resources.add('Redis', redisConnection(REDIS_URL, 'queue'), (r) => r.quit());
+      const queue = resources.add(
+        'score queue',
+        new ScoreQueue(redis, config.QUEUE_NAME, { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS }),
+        (q) => q.close(),
+      );
+      const consumer = await resources.starting(async () => {
         await waitForDependency('Redis', () => pingRedis(REDIS_URL));
         await waitForDependency('Kafka', () =>
           ensureTopics(kafka, { topics: [config.KAFKA_TOPIC, config.KAFKA_DLQ_TOPIC], partitions: config.KAFKA_TOPIC_PARTITIONS }),
         );
-        consumer = await waitForDependency('the Kafka consumer group', () =>
+        return waitForDependency('the Kafka consumer group', () =>
           startProfileConsumer({
             kafka,
             topic: config.KAFKA_TOPIC,
@@ -48,22 +48,20 @@ export function registerConsume(program: Command): void {
             db: database.db,
           }),
         );
-      } catch (err) {
-        await closeAll();
-        throw err;
-      }
+      });
       logger.info(
         { topic: config.KAFKA_TOPIC, dlqTopic: config.KAFKA_DLQ_TOPIC, groupId: config.KAFKA_GROUP_ID, queue: config.QUEUE_NAME },
         'consumer running',
       );
+      // The consumer stops first on a signal (it commits what is stored); a crashed one is not stopped.
       const stopped = stopOnSignal(async () => {
         await consumer.stop();
-        await closeAll();
+        await resources.closeAll();
       });
       try {
         await Promise.race([stopped, consumer.crashed]);
       } catch (err) {
-        await closeAll().catch(() => {});
+        await resources.closeAll();
         throw new Error(`the Kafka consumer stopped: ${(err as Error).message}`);
       }
       logger.info('consumer stopped');

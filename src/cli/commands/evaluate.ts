@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { EvaluationReport, SubsetReport } from '../../analytics/evaluate.ts';
-import type { Metrics } from '../../analytics/metrics.ts';
+import type { EvaluationReport, SubsetReport } from '../../evaluation/evaluate.ts';
+import type { Metrics } from '../../evaluation/metrics.ts';
 import { TASKS } from '../../domain/labels.ts';
 import { AnnotatedProfileSchema, describeIssues } from '../../domain/profile.ts';
 import { formatTable, printJson } from '../context.ts';
@@ -18,7 +18,7 @@ export function registerEvaluate(program: Command): void {
     .option('--json', 'print exactly one JSON object on stdout')
     .option('--no-progress', 'never show progress on stderr')
     .action(async (opts: { cvs: string; titleOnly?: boolean; json?: boolean; progress: boolean }) => {
-      const { evaluate, toSummaryJson } = await import('../../analytics/evaluate.ts');
+      const { evaluate, toSummaryJson } = await import('../../evaluation/evaluate.ts');
       const { loadClassifier } = await import('../../classify/load-classifier.ts');
       const report = await withProgress({ label: 'evaluate', unit: 'CVs', enabled: opts.progress, json: opts.json }, async (progress) => {
         progress.phase('reading CVs');

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { brokerList, requireEnv } from '../../config.ts';
 import type { FileMessages } from '../../ingest/kafka/profile-producer.ts';
-import type { InputFormat } from '../../ingest/file-input.ts';
+import type { InputFormat } from '../../ingest/file/file-input.ts';
 import { env, positiveInt, printJson } from '../context.ts';
 
 export function registerProduce(program: Command): void {

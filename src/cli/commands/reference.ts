@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ReferenceDistribution } from '../../analytics/reference-distribution.ts';
+import type { ReferenceDistribution } from '../../store/reference-distribution.ts';
 import { TASKS } from '../../domain/labels.ts';
 import { formatTable, withDatabase } from '../context.ts';
 import { formatPercent as percent } from '../../server/format.ts';
@@ -13,9 +13,9 @@ export function registerReference(program: Command): void {
     .option('--cvs <file>', 'annotated CVs whose labels give the distribution (e.g. the dev CVs the model trained on)')
     .option('-m, --model <version>', 'model version it is the reference of (default: the shipped model)')
     .action(async (opts: { cvs?: string; model?: string }) => {
-      const { refreshDistributionStats } = await import('../../analytics/distribution-stats.ts');
+      const { refreshDistributionStats } = await import('../../store/distribution-stats.ts');
       const { classifierManifest, referenceFromAnnotated, referenceFromManifest, storeReferenceDistribution } = await import(
-        '../../analytics/reference-distribution.ts'
+        '../../store/reference-distribution.ts'
       );
       const { loadClassifier } = await import('../../classify/load-classifier.ts');
       const { readAnnotated } = await import('./evaluate.ts');

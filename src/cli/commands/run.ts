@@ -2,8 +2,8 @@ import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { TASKS } from '../../domain/labels.ts';
-import type { InputFormat } from '../../ingest/file-input.ts';
-import type { RunResult } from '../../ingest/file-runner.ts';
+import type { InputFormat } from '../../ingest/file/file-input.ts';
+import type { RunResult } from '../../ingest/file/file-runner.ts';
 import { formatTable, positiveInt, printJson, withDatabase } from '../context.ts';
 import { formatPercent as percent } from '../../server/format.ts';
 import { type Progress, withProgress } from '../progress.ts';
@@ -24,8 +24,8 @@ export function registerRun(program: Command): void {
         throw new Error(`--input ${opts.input}: ${err.message}`);
       });
       const { loadClassifier } = await import('../../classify/load-classifier.ts');
-      const { detectFormat } = await import('../../ingest/file-input.ts');
-      const { runFile } = await import('../../ingest/file-runner.ts');
+      const { detectFormat } = await import('../../ingest/file/file-input.ts');
+      const { runFile } = await import('../../ingest/file/file-runner.ts');
       const { currentMonth } = await import('../../pipeline/score.ts');
       const format = opts.format ?? detectFormat(opts.input);
       let storedIn = '';
@@ -61,7 +61,7 @@ export function registerRun(program: Command): void {
 async function countInput(progress: Progress, input: string, format: InputFormat): Promise<number | null> {
   if (progress.mode === 'off') return null;
   progress.phase('counting profiles');
-  const { countItems } = await import('../../ingest/file-input.ts');
+  const { countItems } = await import('../../ingest/file/file-input.ts');
   return countItems(input, format).catch(() => null);
 }
 

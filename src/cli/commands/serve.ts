@@ -19,32 +19,34 @@ export function registerServe(program: Command): void {
       const { logger } = await import('../../logger.ts');
       const credentials = dashboardCredentials(config, opts.dev === true, logger);
       const { loadClassifier } = await import('../../classify/load-classifier.ts');
-      const { survivePoolErrors } = await import('../../jobs/pool-errors.ts');
-      const { redisConnection } = await import('../../jobs/redis-connection.ts');
-      const { stopOnSignal } = await import('../../jobs/signals.ts');
+      const { survivePoolErrors } = await import('../../store/pool-errors.ts');
+      const { redisConnection } = await import('../../runtime/redis-connection.ts');
+      const { Resources } = await import('../../runtime/resources.ts');
       const { BULL_BOARD_PATH, buildServer } = await import('../../server/app.ts');
       const { kafkaCheck, postgresCheck, redisCheck } = await import('../../server/health.ts');
       const { createMetrics } = await import('../../server/metrics.ts');
       const { streamingProbe } = await import('../../server/streaming-status.ts');
       const { closeRedis, openDashboardQueues } = await import('../../server/queues.ts');
-      const { waitForDependency } = await import('../../jobs/wait-for-dependency.ts');
+      const { waitForDependency } = await import('../../runtime/wait-for-dependency.ts');
       const host = opts.host ?? (credentials === null ? '127.0.0.1' : config.DASHBOARD_HOST);
       const classifier = await loadClassifier();
-      const database = await waitForDependency('Postgres', () => openMigratedDatabase(config));
+      const resources = new Resources();
+      const database = resources.add('Postgres', await waitForDependency('Postgres', () => openMigratedDatabase(config)), (d) => d.close());
       survivePoolErrors(database.db, logger.child({ component: 'postgres' }));
-      const redis = config.REDIS_URL ? redisConnection(config.REDIS_URL, 'queue') : null;
+      const redis = config.REDIS_URL ? resources.add('Redis', redisConnection(config.REDIS_URL, 'queue'), closeRedis) : null;
       const queues: Queue[] = redis ? openDashboardQueues(redis, { score: config.QUEUE_NAME, backfill: config.BACKFILL_QUEUE_NAME }) : [];
+      resources.add('dashboard queues', queues, (qs) => Promise.all(qs.map((q) => q.close())));
       if (!redis) logger.warn('REDIS_URL is not set: Bull Board shows no queues and /metrics no job figures');
       const streaming = config.KAFKA_BROKERS
         ? streamingProbe({ brokers: brokerList(config.KAFKA_BROKERS), topic: config.KAFKA_TOPIC, groupId: config.KAFKA_GROUP_ID, db: database.db })
         : null;
-      const metrics = createMetrics({
+      const metrics = resources.add('metrics', createMetrics({
         streaming,
         db: database.db,
         queues,
         eventConnection: config.REDIS_URL ? () => redisConnection(config.REDIS_URL!, 'worker') : null,
-      });
-      const app = await buildServer({
+      }), (m) => m.close());
+      const app = resources.add('HTTP server', await buildServer({
         db: database.db,
         classifier,
         queues,
@@ -56,26 +58,13 @@ export function registerServe(program: Command): void {
         credentials,
         metrics,
         streaming,
-      });
-      const closeAll = async () => {
-        await app.close();
-        await metrics.close();
-        await Promise.all(queues.map((q) => q.close().catch(() => {})));
-        if (redis) await closeRedis(redis);
-        await database.close();
-      };
-      let address: string;
-      try {
-        address = await app.listen({ port: opts.port ?? config.DASHBOARD_PORT, host });
-      } catch (err) {
-        await closeAll();
-        throw err;
-      }
+      }), (a) => a.close());
+      const address = await resources.starting(() => app.listen({ port: opts.port ?? config.DASHBOARD_PORT, host }));
       logger.info(
         { url: `${address}/analytics`, queues: `${address}${BULL_BOARD_PATH}`, auth: credentials ? 'basic' : 'none (dev mode)', modelVersion: classifier.modelVersion },
         'dashboard listening',
       );
-      await stopOnSignal(closeAll);
+      await resources.untilSignal();
       logger.info('dashboard stopped');
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ModelStatistics } from '../../analytics/distribution-stats.ts';
+import type { ModelStatistics } from '../../store/distribution-stats.ts';
 import { TASKS } from '../../domain/labels.ts';
 import { formatTable, printJson, withDatabase } from '../context.ts';
 import { formatPercent as percent } from '../../server/format.ts';
@@ -11,7 +11,7 @@ export function registerStats(program: Command): void {
     .option('-m, --model <version>', 'model version to show')
     .option('--json', 'print as one JSON object')
     .action(async (opts: { model?: string; json?: boolean }) => {
-      const { listScoredModelVersions, readModelStatistics } = await import('../../analytics/distribution-stats.ts');
+      const { listScoredModelVersions, readModelStatistics } = await import('../../store/distribution-stats.ts');
       const stats = await withDatabase(async ({ db }) => {
         const version = opts.model ?? (await listScoredModelVersions(db))[0];
         if (!version) throw new Error('the database holds no statistics yet: run `cv-pipeline run --input FILE` first');

@@ -5,7 +5,8 @@
 import type { IHeaders } from 'kafkajs';
 import { parseProfileText } from '../../domain/parse.ts';
 import type { ProfileMessage } from '../../domain/profile.ts';
-import { type ScoreJob, scoreJobId } from '../../jobs/score-job.ts';
+import type { ScoreJob } from '../../domain/score-job.ts';
+import { scoreJobId } from '../../queues/score/score-job.ts';
 import type { DeadLetter } from '../../domain/dead-letter.ts';
 
 /** The parts of a kafkajs message the pipeline reads. */

@@ -22,7 +22,7 @@
  */
 import kafkajs from 'kafkajs';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import type { JobSink } from '../../jobs/score-queue.ts';
+import type { JobSink } from '../../domain/score-job.ts';
 import { logger } from '../../logger.ts';
 import type { Db } from '../../store/db.ts';
 import { pruneStoredRanges, reportPartitions, storedRangeKeys } from '../../store/offset-ledger.ts';

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message, Producer } from 'kafkajs';
-import { type InputFormat, readInputFile } from '../file-input.ts';
+import { type InputFormat, readInputFile } from '../file/file-input.ts';
 import { syntheticProfiles } from './synthetic-profiles.ts';
 
 export interface OutgoingMessage {

@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { SENIORITY_CLASSES, TASKS, type Task } from '../domain/labels.ts';
 import { type BackfillRun, listRuns } from '../store/backfill-store.ts';
 import { type Db, queryRows } from '../store/db.ts';
-import { type ModelStatistics, readModelStatistics } from './distribution-stats.ts';
+import { type ModelStatistics, readModelStatistics } from '../store/distribution-stats.ts';
 
 export interface VersionSummary {
   modelVersion: string;

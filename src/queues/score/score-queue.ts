@@ -1,15 +1,8 @@
 /** The producer side of the scoring queue: what the Kafka consumer enqueues through. */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type RetryPolicy, type ScoreJob, type ScoreJobData, scoreJobOptions } from './score-job.ts';
-
-/** Where planned jobs go; the consumer depends on this, not on BullMQ. */
-export interface JobSink {
-  /** Resolves once every job is durably queued (or was already queued under its id). */
-  enqueue(jobs: readonly ScoreJob[]): Promise<void>;
-  /** The ids among `ids` that the queue does not hold in any state (it lost them). */
-  missing(ids: readonly string[]): Promise<string[]>;
-}
+import type { JobSink, ScoreJob, ScoreJobData } from '../../domain/score-job.ts';
+import { type RetryPolicy, scoreJobOptions } from './score-job.ts';
 
 export const SCORE_JOB_NAME = 'score';
 

@@ -3,12 +3,12 @@
  * and the job's dead letters in ONE transaction. Every write is an upsert on its natural key, so a
  * job that runs twice (retried after a crash, or re-enqueued after a re-delivery) stores each row once.
  */
-import type { TitleClassifier } from '../domain/prediction.ts';
-import { scoreProfiles } from '../pipeline/score.ts';
-import type { Db } from '../store/db.ts';
-import { recordStoredRange } from '../store/offset-ledger.ts';
-import { storeBatch } from '../store/write-results.ts';
-import type { ScoreJobData } from './score-job.ts';
+import type { TitleClassifier } from '../../domain/prediction.ts';
+import { scoreProfiles } from '../../pipeline/score.ts';
+import type { Db } from '../../store/db.ts';
+import { recordStoredRange } from '../../store/offset-ledger.ts';
+import { storeBatch } from '../../store/write-results.ts';
+import type { ScoreJobData } from '../../domain/score-job.ts';
 
 export interface StoredJob {
   profiles: number;

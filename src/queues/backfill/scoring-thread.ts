@@ -1,7 +1,7 @@
 /** A scoring worker thread: the shipped classifier and the pure scoring core, fed batches by ScoringPool. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadClassifier } from '../classify/load-classifier.ts';
-import { scoreProfiles } from '../pipeline/score.ts';
+import { loadClassifier } from '../../classify/load-classifier.ts';
+import { scoreProfiles } from '../../pipeline/score.ts';
 import type { ScoringRequest, ScoringResponse, ThreadOptions } from './scoring-pool.ts';
 
 const port = parentPort!;

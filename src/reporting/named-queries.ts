@@ -9,7 +9,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../store/db.ts';
-import { SQL_DIR, bindParameters, parameterNames, splitStatements } from './sql-file.ts';
+import { SQL_DIR, bindParameters, parameterNames, splitStatements } from '../store/sql-file.ts';
 import { inTransaction } from '../store/transaction.ts';
 
 const QUERY_DIR = new URL('analytics/', SQL_DIR);

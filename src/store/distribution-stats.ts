@@ -4,10 +4,10 @@
  */
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { loadEnv } from '../config.ts';
-import type { Db } from '../store/db.ts';
-import { confidenceHistograms, distributionStats, modelStats } from '../store/schema.ts';
+import type { Db } from './db.ts';
+import { confidenceHistograms, distributionStats, modelStats } from './schema.ts';
 import { bindParameters, readStatements } from './sql-file.ts';
-import { inTransaction } from '../store/transaction.ts';
+import { inTransaction } from './transaction.ts';
 
 /**
  * The refresh, in order: class shares, confidence histograms and fallback rates first, then drift

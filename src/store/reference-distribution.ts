@@ -13,10 +13,10 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { CLASSES, TASKS, type Task } from '../domain/labels.ts';
 import type { AnnotatedPosition } from '../domain/profile.ts';
-import type { Db } from '../store/db.ts';
-import { queryRows } from '../store/db.ts';
-import { referenceDistributions } from '../store/schema.ts';
-import { inTransaction } from '../store/transaction.ts';
+import type { Db } from './db.ts';
+import { queryRows } from './db.ts';
+import { referenceDistributions } from './schema.ts';
+import { inTransaction } from './transaction.ts';
 
 /** Shares per class, over the full class list of the task (absent classes are 0). */
 export type Distribution = Record<string, number>;

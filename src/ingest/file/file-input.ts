@@ -7,8 +7,8 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { extname } from 'node:path';
-import { type Parsed, parseProfileText, parseProfileValue } from '../domain/parse.ts';
-import type { ProfileMessage } from '../domain/profile.ts';
+import { type Parsed, parseProfileText, parseProfileValue } from '../../domain/parse.ts';
+import type { ProfileMessage } from '../../domain/profile.ts';
 
 export type InputFormat = 'json' | 'ndjson';
 

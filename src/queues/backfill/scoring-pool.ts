@@ -6,8 +6,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ScoredProfile } from '../domain/prediction.ts';
-import type { ProfileMessage } from '../domain/profile.ts';
+import type { ScoredProfile } from '../../domain/prediction.ts';
+import type { ProfileMessage } from '../../domain/profile.ts';
 
 export interface ThreadOptions {
   /** Models folder (default: MODELS_DIR or models/). */

@@ -8,11 +8,11 @@
  */
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { TitleClassifier } from '../domain/prediction.ts';
-import { describeIssues } from '../domain/profile.ts';
-import { logger } from '../logger.ts';
-import { currentMonth } from '../pipeline/score.ts';
-import type { Db } from '../store/db.ts';
+import type { TitleClassifier } from '../../domain/prediction.ts';
+import { describeIssues } from '../../domain/profile.ts';
+import { logger } from '../../logger.ts';
+import { currentMonth } from '../../pipeline/score.ts';
+import type { Db } from '../../store/db.ts';
 import { type BackfillResult, type BatchScorer, runBackfill } from './backfill.ts';
 import { type BackfillJobData, BackfillJobDataSchema, type BackfillJobProgress } from './backfill-job.ts';
 

@@ -9,10 +9,10 @@
  * interval however many jobs run; statistics lag the rows by at most about one interval.
  */
 import { sql } from 'drizzle-orm';
-import { refreshDistributionStats } from '../analytics/distribution-stats.ts';
+import { refreshDistributionStats } from './distribution-stats.ts';
 import { logger } from '../logger.ts';
-import type { Db } from '../store/db.ts';
-import { inTransaction } from '../store/transaction.ts';
+import type { Db } from './db.ts';
+import { inTransaction } from './transaction.ts';
 
 export class ThrottledStatsRefresher {
   private readonly stale = new Set<string>();

@@ -15,12 +15,11 @@
  * (ScoringPool) the scoring itself spreads over several threads.
  */
 import { sql } from 'drizzle-orm';
-import { registerClassifier } from '../analytics/model-registration.ts';
-import { shareEmbeddings } from '../classify/load-classifier.ts';
-import type { ScoredProfile, TitleClassifier } from '../domain/prediction.ts';
-import type { ProfileMessage } from '../domain/profile.ts';
-import { logger } from '../logger.ts';
-import { scoreProfiles } from '../pipeline/score.ts';
+import { registerClassifier } from '../../store/model-registration.ts';
+import type { ScoredProfile, TitleClassifier } from '../../domain/prediction.ts';
+import type { ProfileMessage } from '../../domain/profile.ts';
+import { logger } from '../../logger.ts';
+import { scoreProfiles } from '../../pipeline/score.ts';
 import {
   type BackfillCursor,
   type BackfillFilter,
@@ -31,10 +30,10 @@ import {
   markRun,
   readPendingBatch,
   readRun,
-} from '../store/backfill-store.ts';
-import type { Db } from '../store/db.ts';
-import { queryRows } from '../store/db.ts';
-import { refreshStatsSerialized } from './stats-refresher.ts';
+} from '../../store/backfill-store.ts';
+import type { Db } from '../../store/db.ts';
+import { queryRows } from '../../store/db.ts';
+import { refreshStatsSerialized } from '../../store/stats-refresher.ts';
 
 export interface BackfillOptions {
   /** Only positions scored by this older version (default: any version but the classifier's). */
@@ -76,7 +75,6 @@ export async function runBackfill(db: Db, classifier: TitleClassifier, options: 
   const started = performance.now();
   const log = logger.child({ component: 'backfill', targetModelVersion: classifier.modelVersion });
   await registerClassifier(db, classifier);
-  shareEmbeddings(classifier, db);
 
   const filter: BackfillFilter = {
     targetModelVersion: classifier.modelVersion,

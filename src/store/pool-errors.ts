@@ -1,7 +1,7 @@
 /** Keeps a long-running process alive through a Postgres outage. */
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { Db } from '../store/db.ts';
+import type { Db } from './db.ts';
 
 /**
  * node-postgres emits 'error' when a connection dies (server restart, network cut): on the pool

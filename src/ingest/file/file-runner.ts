@@ -5,16 +5,15 @@
  * re-running the same file is safe because every write is an idempotent upsert.
  */
 import { basename } from 'node:path';
-import type { ProfileMessage } from '../domain/profile.ts';
-import type { TitleClassifier } from '../domain/prediction.ts';
-import { refreshDistributionStats } from '../analytics/distribution-stats.ts';
-import { type ScoringSummary, SummaryAccumulator } from '../analytics/run-summary.ts';
-import { scoreProfilesInChunks } from '../pipeline/score.ts';
-import type { Db } from '../store/db.ts';
-import type { DeadLetter } from '../domain/dead-letter.ts';
-import { storeBatch } from '../store/write-results.ts';
-import { registerClassifier } from '../analytics/model-registration.ts';
-import { shareEmbeddings } from '../classify/load-classifier.ts';
+import type { ProfileMessage } from '../../domain/profile.ts';
+import type { TitleClassifier } from '../../domain/prediction.ts';
+import { refreshDistributionStats } from '../../store/distribution-stats.ts';
+import { type ScoringSummary, SummaryAccumulator } from '../../reporting/run-summary.ts';
+import { scoreProfilesInChunks } from '../../pipeline/score.ts';
+import type { Db } from '../../store/db.ts';
+import type { DeadLetter } from '../../domain/dead-letter.ts';
+import { storeBatch } from '../../store/write-results.ts';
+import { registerClassifier } from '../../store/model-registration.ts';
 import { type InputFormat, readInputFile } from './file-input.ts';
 
 export interface RunOptions {
@@ -51,7 +50,6 @@ export async function runFile(db: Db, classifier: TitleClassifier, options: RunO
   const source = `file:${basename(options.input)}`;
   const batchSize = options.batchSize ?? 500;
   await registerClassifier(db, classifier);
-  shareEmbeddings(classifier, db);
 
   const seen = new Set<string>();
   const summary = new SummaryAccumulator();

@@ -8,14 +8,13 @@
  */
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { TitleClassifier } from '../domain/prediction.ts';
-import { logger } from '../logger.ts';
-import { currentMonth } from '../pipeline/score.ts';
-import type { Db } from '../store/db.ts';
-import { registerClassifier } from '../analytics/model-registration.ts';
-import { shareEmbeddings } from '../classify/load-classifier.ts';
-import { type ScoreJobData, checkScoreJobData } from './score-job.ts';
-import { ThrottledStatsRefresher, refreshStatsSerialized } from './stats-refresher.ts';
+import type { TitleClassifier } from '../../domain/prediction.ts';
+import { logger } from '../../logger.ts';
+import { currentMonth } from '../../pipeline/score.ts';
+import type { Db } from '../../store/db.ts';
+import { registerClassifier } from '../../store/model-registration.ts';
+import { type ScoreJobData, checkScoreJobData } from '../../domain/score-job.ts';
+import { ThrottledStatsRefresher, refreshStatsSerialized } from '../../store/stats-refresher.ts';
 import { type StoredJob, storeScoreJob } from './store-score-job.ts';
 
 export interface ScoreWorkerOptions {
@@ -49,7 +48,6 @@ export async function startScoreWorker(options: ScoreWorkerOptions): Promise<Run
   const { db, classifier } = options;
   // Predictions reference their model version: register it before the first job can store one.
   await registerClassifier(db, classifier);
-  shareEmbeddings(classifier, db);
   const stats = new ThrottledStatsRefresher((version) => refreshStatsSerialized(db, version), options.statsRefreshIntervalMs);
   const asOf = options.asOf ?? (() => currentMonth());
   const log = logger.child({ component: 'worker', queue: options.queueName });
