@@ -26,9 +26,9 @@ import onnx
 import onnxruntime as ort
 from sklearn.model_selection import GroupKFold
 
-from cvtrain import onnx_export, options
+from cvtrain import options
 from cvtrain.data import CLASSES, TASKS, Vocabulary, load
-from cvtrain.members import DEFAULT_ENCODER_MEMBERS, ENCODER_MEMBERS, MEMBERS, NGRAM_PREFIXES, Member
+from cvtrain.members import DEFAULT_ENCODER_MEMBERS, ENCODER_MEMBERS, MEMBERS, REGISTRY, Member, make_member, reads_encoder
 from cvtrain.pool import em_priors, fit_pool, fit_threshold, pool, with_fallback
 from cvtrain.progress import Progress
 from cvtrain.report import confusion_image, fmt, metrics
@@ -48,7 +48,7 @@ class Config:
         # Default: every member the dataset can feed (the encoder members need encoder features).
         default = MEMBERS + (DEFAULT_ENCODER_MEMBERS if has_encoder else ())
         self.members = tuple(args.members.split(",")) if args.members else default
-        if any(m in ENCODER_MEMBERS for m in self.members) and not has_encoder:
+        if any(reads_encoder(m) for m in self.members) and not has_encoder:
             raise SystemExit("encoder members asked for, but the dataset has no encoder features: run npm run models:encoder, then npm run train")
         # Encoder members measured in the ablation though not in the ensemble.
         self.ablation_members = tuple(m for m in ENCODER_MEMBERS if has_encoder and m not in self.members)
@@ -56,7 +56,7 @@ class Config:
     @property
     def base_members(self) -> tuple[str, ...]:
         """The members that run without the sentence encoder (the degraded ensemble)."""
-        return tuple(m for m in self.members if m not in ENCODER_MEMBERS)
+        return tuple(m for m in self.members if not reads_encoder(m))
 
 
 def pseudo_mask(ds, task: str, floor: float) -> np.ndarray:
@@ -87,7 +87,7 @@ def vocabularies(ds, cfg: Config, dev_groups, use_pseudo: bool) -> dict[str, Voc
     the n-grams of every row either task trains on."""
     rows = np.union1d(*(training_rows(ds, t, cfg, dev_groups, use_pseudo)[0] for t in TASKS))
     grams = [ds.rows[i]["ngrams"] for i in rows]
-    return {m: Vocabulary(grams, NGRAM_PREFIXES[m]) for m in cfg.members if m in NGRAM_PREFIXES}
+    return {m: Vocabulary(grams, REGISTRY[m].prefixes) for m in cfg.members if REGISTRY[m].prefixes}
 
 
 def fit_members(ds, task: str, cfg: Config, dev_groups, use_pseudo=True, progress: Progress | None = None) -> dict[str, Member]:
@@ -96,7 +96,7 @@ def fit_members(ds, task: str, cfg: Config, dev_groups, use_pseudo=True, progres
     members = {}
     for name in cfg.members:
         started = time.time()
-        members[name] = Member(name, task, cfg.seed, cfg.params).fit(ds, idx, y, w, vocabs.get(name))
+        members[name] = make_member(name, task, cfg.seed, cfg.params).fit(ds, idx, y, w, vocabs.get(name))
         if progress:
             progress.fitted(name, time.time() - started)
     return members
@@ -177,7 +177,7 @@ def by_language(ds, dev_idx, task, y, variants: dict[str, np.ndarray], active: n
     lang = np.array([ds.rows[i].get("language") for i in dev_idx])
     # Small language subsets miss classes; scikit-learn warns about each, which says nothing here.
     warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
-    keep = [v for v in variants if v.startswith("ensemble + fallback") or v in ("keywords", "encoder_lr", "encoder_knn")]
+    keep = [v for v in variants if v.startswith("ensemble + fallback") or v == "keywords" or (v in REGISTRY and reads_encoder(v))]
     return {
         v: {l: {subset: metrics(task, y[rows], variants[v][rows]) if rows.any() else {"n": 0}
                 for subset, rows in (("active", active & (lang == l)), ("all", lang == l))} for l in LANGUAGES}
@@ -231,7 +231,8 @@ def ship(ds, cfg: Config, out_dir: str, progress: Progress) -> dict:
     """Fits members on everything allowed and writes ONNX files, vocabularies and the manifest."""
     os.makedirs(out_dir, exist_ok=True)
     all_groups = set(ds.group[ds.kind == "cv-dev"])
-    files: dict[str, dict] = {m: {} for m in cfg.members}  # plus "neighbours": task -> titles file
+    files: dict[str, dict] = {m: {} for m in cfg.members}
+    neighbours: dict[str, dict] = {m: {} for m in cfg.members}  # task -> titles file
     fitted = {}
     vocab_files = {}
     for task in TASKS:
@@ -240,23 +241,12 @@ def ship(ds, cfg: Config, out_dir: str, progress: Progress) -> dict:
         for name, member in members.items():
             assert list(member.model.classes_) == list(range(len(CLASSES[task]))), f"{name}/{task}: a class is missing"
             path = f"{name}.{task}.onnx"
-            if name == "ngram_lr":
-                model = onnx_export.linear_to_onnx(member.model.coef_, member.model.intercept_, f"{name}_{task}")
-            elif name == "word_mlp":
-                model = onnx_export.mlp_to_onnx(member.model.coefs_, member.model.intercepts_, f"{name}_{task}")
-            elif name == "encoder_lr":
-                # The last column is the CSV-domain flag, 0 in serving: the graph leaves it out.
-                model = onnx_export.dense_linear_to_onnx(member.model.coef_[:, :-1], member.model.intercept_, f"{name}_{task}")
-            elif name == "encoder_knn":
-                model = onnx_export.nearest_titles_to_onnx(member.model, ds.encoder.shape[1], f"{name}_{task}")
+            model = member.to_onnx(ds)
+            if (rows := member.neighbours()) is not None:
                 # The neighbours' titles and labels, for the explanation serving shows.
-                neighbours = f"{name}.{task}.titles.json"
-                with open(os.path.join(out_dir, neighbours), "w", encoding="utf-8") as f:
-                    json.dump([[t, CLASSES[task][c]] for t, c in zip(member.model.titles, member.model.y)], f,
-                              ensure_ascii=False, separators=(",", ":"))
-                files.setdefault("neighbours", {})[task] = neighbours
-            else:
-                model = onnx_export.lightgbm_to_onnx(member.model, ds.dense.shape[1], f"{name}_{task}")
+                neighbours[name][task] = f"{name}.{task}.titles.json"
+                with open(os.path.join(out_dir, neighbours[name][task]), "w", encoding="utf-8") as f:
+                    json.dump(rows, f, ensure_ascii=False, separators=(",", ":"))
             onnx.save(model, os.path.join(out_dir, path))
             files[name][task] = path
             if member.vocab is not None and name not in vocab_files:
@@ -264,7 +254,7 @@ def ship(ds, cfg: Config, out_dir: str, progress: Progress) -> dict:
                 with open(os.path.join(out_dir, vocab_files[name]), "w", encoding="utf-8") as f:
                     json.dump(member.vocab.terms, f, ensure_ascii=False, separators=(",", "\n"))
         progress.report(f"shipped members for {task} fitted and exported")
-    return {"files": files, "vocab_files": vocab_files, "fitted": fitted}
+    return {"files": files, "neighbours": neighbours, "vocab_files": vocab_files, "fitted": fitted}
 
 
 def run_onnx(out_dir: str, path: str, feeds: dict) -> np.ndarray:
@@ -281,14 +271,7 @@ def golden(ds, cfg: Config, shipped: dict, pools: dict, out_dir: str) -> dict:
     for task in TASKS:
         members = {}
         for name, member in shipped["fitted"][task].items():
-            if name == "gbdt":
-                feeds = {"dense": ds.dense[idx]}
-            elif name in ENCODER_MEMBERS:
-                feeds = {"dense": ds.encoder[idx]}
-            else:
-                i, v = onnx_export.padded_batch(member.vocab, [ds.rows[r]["ngrams"] for r in idx])
-                feeds = {"idx": i, "val": v}
-            probs = run_onnx(out_dir, shipped["files"][name][task], feeds)
+            probs = run_onnx(out_dir, shipped["files"][name][task], member.onnx_feeds(ds, idx))
             max_diff = max(max_diff, float(np.abs(probs - member.predict(ds, idx)).max()))
             members[name] = probs
         p = pools[task]
@@ -418,9 +401,9 @@ def write_manifest(ds, cfg, args, pools, shipped, evaluation):
         "members": [
             {
                 "name": name,
-                "input": {"gbdt": "dense", "encoder_lr": "encoder", "encoder_knn": "encoder"}.get(name, "ngrams"),
-                **({"vocabulary": shipped["vocab_files"][name], "prefixes": list(NGRAM_PREFIXES[name])} if name in NGRAM_PREFIXES else {}),
-                **({"neighbours": shipped["files"]["neighbours"]} if name == "encoder_knn" else {}),
+                "input": REGISTRY[name].input,
+                **({"vocabulary": shipped["vocab_files"][name], "prefixes": list(REGISTRY[name].prefixes)} if REGISTRY[name].prefixes else {}),
+                **({"neighbours": shipped["neighbours"][name]} if shipped["neighbours"][name] else {}),
                 "files": shipped["files"][name],
             }
             for name in cfg.members
@@ -432,7 +415,7 @@ def write_manifest(ds, cfg, args, pools, shipped, evaluation):
             "dim": ds.encoder_info["dim"],
             "conceptsSha256": ds.encoder_info["conceptsSha256"],
             "features": len(ds.encoder_info["features"]),
-        } if any(m in ENCODER_MEMBERS for m in cfg.members) else None,
+        } if any(reads_encoder(m) for m in cfg.members) else None,
         # sha256 of the config files the features came from: serving refuses other files.
         "config": ds.config,
         "ensemble": {

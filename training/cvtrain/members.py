@@ -1,16 +1,5 @@
-"""The ensemble members. Each sees a different view of a title and predicts both tasks.
-
-- ngram_lr: multinomial logistic regression on character 2-5-grams and word 1-2-grams.
-- gbdt: LightGBM on dense features (keyword-rule scores, language, title shape, profile context),
-  the only member that reads context; with --title-view-weight it also sees every CV row as a bare
-  title (context dropout).
-- word_mlp: a one-hidden-layer network on word 1-2-grams only.
-- encoder_knn: the labeled training titles nearest in the sentence encoder's embedding space vote
-  (softmax over cosine, times the row's training weight, so annotated CV titles count as much as
-  they do for every other member). Its index holds int8 rows, exactly as the exported ONNX graph.
-- encoder_lr: logistic regression on the sentence-encoder features (multilingual embedding plus
-  cosine to each class description of config/concepts.json) and the CSV-domain flag. Measured in
-  the ablation; not in the default ensemble (it lowers department macro-F1 there).
+"""The ensemble members, one class each (REGISTRY). Each sees a different view of a title and
+predicts one task; gbdt is the only one that reads the profile context.
 """
 from __future__ import annotations
 
@@ -21,15 +10,16 @@ warnings.filterwarnings("ignore", message="X does not have valid feature names")
 
 import lightgbm as lgb
 import numpy as np
+import onnx
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
+from . import onnx_export
 from .data import CLASSES, Vocabulary
 from .options import DEFAULT_ENCODER_MEMBERS, ENCODER_MEMBERS, MEMBERS  # noqa: F401 (re-exported)
 
 KNN = {"k": 10, "temperature": 0.02, "smoothing": 0.01}
-NGRAM_PREFIXES = {"ngram_lr": ("c:", "w:", "d:"), "word_mlp": ("w:", "d:")}
 
 
 def full_proba(model, x, n_classes: int) -> np.ndarray:
@@ -41,73 +31,172 @@ def full_proba(model, x, n_classes: int) -> np.ndarray:
 
 
 class Member:
-    """One member for one task: fit on training rows, predict class probabilities."""
+    """One member for one task: what it reads, how it fits, how it exports to ONNX. A new member is
+    one subclass registered in REGISTRY (and its ONNX graph reproduced by src/classify)."""
 
-    def __init__(self, name: str, task: str, seed: int, params: dict):
-        self.name, self.task, self.seed, self.params = name, task, seed, params
+    name: str
+    # What serving feeds it (manifest `input`): n-grams, the dense title/context features, or the
+    # sentence-encoder features.
+    input: str
+    # The n-gram kinds it reads (n-gram members only): character, word, domain.
+    prefixes: tuple[str, ...] = ()
+
+    def __init__(self, task: str, seed: int, params: dict):
+        self.task, self.seed, self.params = task, seed, params
         self.n_classes = len(CLASSES[task])
         self.vocab: Vocabulary | None = None
         self.model = None
 
-    def _x(self, ds, idx):
-        if self.name == "gbdt":
-            return ds.dense[idx]
-        if self.name == "encoder_lr":
-            # The CSV-domain flag, as every other member has it; 0 in serving, so the exported
-            # graph drops its column.
-            return np.hstack([ds.encoder[idx], ds.dense[idx][:, [ds.dense_names.index("domain_csv")]]])
-        if self.name == "encoder_knn":
-            return ds.encoder[idx]
+    def features(self, ds, idx):
         return self.vocab.matrix([ds.rows[i]["ngrams"] for i in idx])
 
     def fit(self, ds, idx: np.ndarray, y: np.ndarray, w: np.ndarray, vocab: Vocabulary | None):
         self.vocab = vocab
-        x = self._x(ds, idx)
-        if self.name == "ngram_lr":
-            self.model = LogisticRegression(C=self.params.get("lr_c", 8.0), max_iter=1000, tol=1e-4)
-            self.model.fit(x, y, sample_weight=w)
-        elif self.name == "word_mlp":
-            self.model = MLPClassifier(
-                hidden_layer_sizes=(self.params.get("mlp_hidden", 32),), alpha=self.params.get("mlp_alpha", 1e-4),
-                max_iter=self.params.get("mlp_epochs", 40), random_state=self.seed, batch_size=256,
-            )
-            # MLPClassifier has no sample weights: repeat rows by their (rounded) weight instead.
-            reps = np.maximum(1, np.round(w).astype(int))
-            order = np.repeat(np.arange(len(y)), reps)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed epoch budget is intended
-                self.model.fit(x[order], y[order])
-        elif self.name == "encoder_lr":
-            self.model = LogisticRegression(C=self.params.get("encoder_c", 8.0), max_iter=2000, tol=1e-4)
-            self.model.fit(x, y, sample_weight=w)
-        elif self.name == "encoder_knn":
-            # Neighbours are real labeled titles only (no keyword pseudo-labels): they are shown as
-            # the explanation of a prediction.
-            labeled = ds.kind[idx] != "cv-unlabeled"
-            dim = ds.encoder_info["dim"]
-            self.model = NearestTitles(self.n_classes, **KNN).fit(
-                x[labeled, :dim], y[labeled], w[labeled], [ds.rows[i]["title"] for i in idx[labeled]])
-        elif self.name == "gbdt":
-            # Context dropout: every CV row also as a bare title (its one-position-profile view).
-            # Measured and off by default (README, Evaluation protocols).
-            cv = np.isin(ds.kind[idx], ("cv-dev", "cv-unlabeled"))
-            title_weight = self.params.get("title_view_weight", 0.0)
-            if title_weight > 0 and cv.any():
-                x = np.vstack([x, ds.dense_title[idx[cv]]])
-                y = np.concatenate([y, y[cv]])
-                w = np.concatenate([w, w[cv] * title_weight])
-            self.model = lgb.LGBMClassifier(
-                n_estimators=self.params.get("gbdt_trees", 100), learning_rate=0.1, num_leaves=15,
-                min_child_samples=10, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
-                random_state=self.seed, n_jobs=2, verbose=-1,
-            )
-            self.model.fit(x, y, sample_weight=w)
-        else:
-            raise ValueError(f"unknown member {self.name}")
+        self.model = self.fit_model(ds, idx, self.features(ds, idx), y, w)
         return self
 
+    def fit_model(self, ds, idx, x, y, w):
+        raise NotImplementedError
+
     def predict(self, ds, idx: np.ndarray) -> np.ndarray:
-        return full_proba(self.model, self._x(ds, idx), self.n_classes)
+        return full_proba(self.model, self.features(ds, idx), self.n_classes)
+
+    def to_onnx(self, ds) -> onnx.ModelProto:
+        raise NotImplementedError
+
+    def onnx_feeds(self, ds, idx) -> dict:
+        """The ONNX graph's inputs for rows `idx` (the golden set)."""
+        i, v = onnx_export.padded_batch(self.vocab, [ds.rows[r]["ngrams"] for r in idx])
+        return {"idx": i, "val": v}
+
+    def neighbours(self) -> list | None:
+        """The [title, label] rows a nearest-neighbour member shows as its explanation; None for others."""
+        return None
+
+
+class NgramLR(Member):
+    """Multinomial logistic regression on character 2-5-grams and word 1-2-grams."""
+
+    name, input, prefixes = "ngram_lr", "ngrams", ("c:", "w:", "d:")
+
+    def fit_model(self, ds, idx, x, y, w):
+        return LogisticRegression(C=self.params.get("lr_c", 8.0), max_iter=1000, tol=1e-4).fit(x, y, sample_weight=w)
+
+    def to_onnx(self, ds):
+        return onnx_export.linear_to_onnx(self.model.coef_, self.model.intercept_, f"{self.name}_{self.task}")
+
+
+class WordMLP(Member):
+    """A one-hidden-layer network on word 1-2-grams only."""
+
+    name, input, prefixes = "word_mlp", "ngrams", ("w:", "d:")
+
+    def fit_model(self, ds, idx, x, y, w):
+        model = MLPClassifier(
+            hidden_layer_sizes=(self.params.get("mlp_hidden", 32),), alpha=self.params.get("mlp_alpha", 1e-4),
+            max_iter=self.params.get("mlp_epochs", 40), random_state=self.seed, batch_size=256,
+        )
+        # MLPClassifier has no sample weights: repeat rows by their (rounded) weight instead.
+        order = np.repeat(np.arange(len(y)), np.maximum(1, np.round(w).astype(int)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed epoch budget is intended
+            return model.fit(x[order], y[order])
+
+    def to_onnx(self, ds):
+        return onnx_export.mlp_to_onnx(self.model.coefs_, self.model.intercepts_, f"{self.name}_{self.task}")
+
+
+class Gbdt(Member):
+    """LightGBM on the dense features: keyword-rule scores, language, title shape, profile context."""
+
+    name, input = "gbdt", "dense"
+
+    def features(self, ds, idx):
+        return ds.dense[idx]
+
+    def fit_model(self, ds, idx, x, y, w):
+        # Context dropout: every CV row also as a bare title (its one-position-profile view).
+        # Measured and off by default (README, Evaluation protocols).
+        cv = np.isin(ds.kind[idx], ("cv-dev", "cv-unlabeled"))
+        title_weight = self.params.get("title_view_weight", 0.0)
+        if title_weight > 0 and cv.any():
+            x = np.vstack([x, ds.dense_title[idx[cv]]])
+            y = np.concatenate([y, y[cv]])
+            w = np.concatenate([w, w[cv] * title_weight])
+        model = lgb.LGBMClassifier(
+            n_estimators=self.params.get("gbdt_trees", 100), learning_rate=0.1, num_leaves=15,
+            min_child_samples=10, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
+            random_state=self.seed, n_jobs=2, verbose=-1,
+        )
+        return model.fit(x, y, sample_weight=w)
+
+    def to_onnx(self, ds):
+        return onnx_export.lightgbm_to_onnx(self.model, ds.dense.shape[1], f"{self.name}_{self.task}")
+
+    def onnx_feeds(self, ds, idx):
+        return {"dense": ds.dense[idx]}
+
+
+class EncoderKNN(Member):
+    """The labeled training titles nearest in the sentence encoder's embedding space vote (softmax
+    over cosine, times the row's training weight, so annotated CV titles count as much as they do
+    for every other member). Its index holds int8 rows, exactly as the exported ONNX graph."""
+
+    name, input = "encoder_knn", "encoder"
+
+    def features(self, ds, idx):
+        return ds.encoder[idx]
+
+    def fit_model(self, ds, idx, x, y, w):
+        # Neighbours are real labeled titles only (no keyword pseudo-labels): they are shown as the
+        # explanation of a prediction.
+        labeled = ds.kind[idx] != "cv-unlabeled"
+        dim = ds.encoder_info["dim"]
+        return NearestTitles(self.n_classes, **KNN).fit(
+            x[labeled, :dim], y[labeled], w[labeled], [ds.rows[i]["title"] for i in idx[labeled]])
+
+    def to_onnx(self, ds):
+        return onnx_export.nearest_titles_to_onnx(self.model, ds.encoder.shape[1], f"{self.name}_{self.task}")
+
+    def onnx_feeds(self, ds, idx):
+        return {"dense": ds.encoder[idx]}
+
+    def neighbours(self):
+        return [[t, CLASSES[self.task][c]] for t, c in zip(self.model.titles, self.model.y)]
+
+
+class EncoderLR(Member):
+    """Logistic regression on the sentence-encoder features (multilingual embedding plus cosine to
+    each class description of config/concepts.json) and the CSV-domain flag. Measured in the
+    ablation; not in the default ensemble (it lowers department macro-F1 there)."""
+
+    name, input = "encoder_lr", "encoder"
+
+    def features(self, ds, idx):
+        # The CSV-domain flag, as every other member has it; 0 in serving, so the exported graph
+        # drops its column.
+        return np.hstack([ds.encoder[idx], ds.dense[idx][:, [ds.dense_names.index("domain_csv")]]])
+
+    def fit_model(self, ds, idx, x, y, w):
+        return LogisticRegression(C=self.params.get("encoder_c", 8.0), max_iter=2000, tol=1e-4).fit(x, y, sample_weight=w)
+
+    def to_onnx(self, ds):
+        return onnx_export.dense_linear_to_onnx(self.model.coef_[:, :-1], self.model.intercept_, f"{self.name}_{self.task}")
+
+    def onnx_feeds(self, ds, idx):
+        return {"dense": ds.encoder[idx]}
+
+
+REGISTRY: dict[str, type[Member]] = {m.name: m for m in (NgramLR, Gbdt, WordMLP, EncoderKNN, EncoderLR)}
+assert set(REGISTRY) == set(MEMBERS + ENCODER_MEMBERS), "options.py names the members the registry holds"
+
+
+def make_member(name: str, task: str, seed: int, params: dict) -> Member:
+    return REGISTRY[name](task, seed, params)
+
+
+def reads_encoder(name: str) -> bool:
+    return REGISTRY[name].input == "encoder"
 
 
 def quantize_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
