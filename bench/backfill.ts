@@ -29,6 +29,7 @@ import { scoreProfiles } from '../src/pipeline/score.ts';
 import { readPendingBatch } from '../src/store/backfill-store.ts';
 import { type Database, openDatabase, queryRows } from '../src/store/db.ts';
 import { registerModelVersion } from '../src/store/write-results.ts';
+import { classifierSource } from '../src/cli/context.ts';
 
 const { values } = parseArgs({
   options: {
@@ -130,7 +131,7 @@ async function scoreOnly(database: Database, classifier: TitleClassifier): Promi
   return rows / ((performance.now() - t0) / 1000);
 }
 
-const classifier: TitleClassifier = values.classifier === 'keywords' ? new KeywordClassifier() : await loadClassifier();
+const classifier: TitleClassifier = values.classifier === 'keywords' ? new KeywordClassifier() : await loadClassifier(classifierSource());
 const { database, kind, drop } = await benchDatabase();
 try {
   const seedStart = performance.now();
@@ -138,7 +139,7 @@ try {
   const seedSeconds = (performance.now() - seedStart) / 1000;
   const scoreOnlyRowsPerSec = await scoreOnly(database, classifier);
   // Threads load the shipped classifier; with --classifier keywords the main thread scores.
-  const pool = threads > 0 && values.classifier !== 'keywords' ? await ScoringPool.start(threads) : null;
+  const pool = threads > 0 && values.classifier !== 'keywords' ? await ScoringPool.start(threads, classifierSource()) : null;
   const result = await runBackfill(database.db, classifier, { batchSize, trigger: 'bench', asOf: '2026-01', scorer: pool }).finally(() => pool?.close());
   if (result.rowsScored !== positions) throw new Error(`backfill scored ${result.rowsScored} of ${positions} positions`);
   const scoringSeconds = result.seconds - result.refreshSeconds;

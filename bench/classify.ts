@@ -25,6 +25,7 @@ import type { TitleClassifier } from '../src/domain/prediction.ts';
 import type { Position, ProfileMessage } from '../src/domain/profile.ts';
 import { seededRandom } from '../src/ingest/kafka/synthetic-profiles.ts';
 import { scoreProfiles, scoreTitles } from '../src/pipeline/score.ts';
+import { classifierSource } from '../src/cli/context.ts';
 
 const { values } = parseArgs({
   options: {
@@ -79,7 +80,7 @@ function percentile(xs: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-const full = await loadClassifier();
+const full = await loadClassifier(classifierSource());
 await run(full); // warm-up: JIT and ONNX Runtime's first-run allocations
 const measured = await run(full);
 const keywordOnly = await run(new KeywordClassifier());

@@ -26,6 +26,7 @@ import { postgresCheck } from '../src/server/health.ts';
 import { createMetrics } from '../src/server/metrics.ts';
 import { openDatabase } from '../src/store/db.ts';
 import { launchChromium } from '../test/helpers/chromium.ts';
+import { classifierSource } from '../src/cli/context.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: 'docs/analytics-page.png' } } });
 logger.level = 'warn';
@@ -38,7 +39,7 @@ const older = new KeywordClassifier();
 const inputs = ['examples/profiles.json'];
 for (const input of inputs) await runFile(db, older, { input, asOf: '2026-01' });
 
-const shipped = await loadClassifier();
+const shipped = await loadClassifier(classifierSource());
 if (dataDir && existsSync(join(dataDir, 'linkedin-cvs-annotated-dev.json'))) {
   const reference = referenceFromAnnotated(await readAnnotated(join(dataDir, 'linkedin-cvs-annotated-dev.json')));
   await storeReferenceDistribution(db, shipped.modelVersion, reference, 'cvs:linkedin-cvs-annotated-dev.json');

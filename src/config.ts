@@ -10,6 +10,11 @@ import cronParser from 'cron-parser';
 import { z } from 'zod';
 import { describeIssues } from './domain/profile.ts';
 
+/** A folder; unset or empty: the default. */
+const optionalPath = z
+  .string()
+  .optional()
+  .transform((v) => v || undefined);
 const positiveInt = z.coerce.number().int().positive({ message: 'must be a positive integer' });
 const nonNegativeInt = z.coerce.number().int().min(0, { message: 'must be an integer >= 0' });
 /** Kafka's own rule for topic names; it also keeps ':' out of the BullMQ job ids built from them. */
@@ -25,6 +30,10 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Folder with the data files of ../shared/data (evaluation and training only). */
   CV_DATA_DIR: z.string().optional(),
+  /** The model every command serves (default: models/ of this checkout; none there: the keyword rules). */
+  MODELS_DIR: optionalPath,
+  /** The sentence encoder (default: models/encoder of this checkout, where `npm run models:encoder` puts it). */
+  ENCODER_DIR: optionalPath,
 
   // --- streaming (consume / work / produce) --------------------------------------------------
   /** Comma-separated host:port list of Kafka bootstrap brokers. */

@@ -36,9 +36,9 @@ const ConceptsSchema = z.object({
 
 const CONCEPTS_FILE = fileURLToPath(new URL('../../config/concepts.json', import.meta.url));
 
-/** Where `npm run models:encoder` puts the encoder: models/encoder of this checkout, or ENCODER_DIR. */
+/** Where `npm run models:encoder` puts the encoder by default: models/encoder of this checkout. */
 export function defaultEncoderDir(): string {
-  return process.env.ENCODER_DIR || fileURLToPath(new URL('../../models/encoder', import.meta.url));
+  return fileURLToPath(new URL('../../models/encoder', import.meta.url));
 }
 
 /** Called after each encoder batch: texts done so far, and all texts of the call. */

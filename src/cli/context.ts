@@ -11,6 +11,16 @@ export function env(): Env {
   return loadEnv();
 }
 
+/** Where the served classifier comes from: MODELS_DIR and ENCODER_DIR. */
+export function classifierSource(config: Env = env()) {
+  return { modelsDir: config.MODELS_DIR, encoderDir: config.ENCODER_DIR };
+}
+
+/** How statistics flag drift, from DRIFT_PSI_THRESHOLD and DRIFT_MIN_POSITIONS. */
+export function driftSettings(config: Env = env()) {
+  return { driftThreshold: config.DRIFT_PSI_THRESHOLD, driftMinPositions: config.DRIFT_MIN_POSITIONS };
+}
+
 /** Opens the configured database and applies pending migrations (cheap when none are pending). */
 export async function openMigratedDatabase(config: Env = env()): Promise<Database> {
   const { openDatabase } = await import('../store/db.ts');

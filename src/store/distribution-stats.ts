@@ -3,7 +3,6 @@
  * `sql/refresh_distribution_stats.sql`, read back for summaries and the `stats` command.
  */
 import { and, asc, desc, eq } from 'drizzle-orm';
-import { loadEnv } from '../config.ts';
 import type { Db } from './db.ts';
 import { confidenceHistograms, distributionStats, modelStats } from './schema.ts';
 import { bindParameters, readStatements } from './sql-file.ts';
@@ -16,21 +15,20 @@ import { inTransaction } from './transaction.ts';
 const REFRESH_FILES = ['refresh_distribution_stats.sql', 'refresh_drift_stats.sql', 'refresh_career_stats.sql'];
 const REFRESH_STATEMENTS = REFRESH_FILES.flatMap((file) => readStatements(file));
 
-export interface RefreshOptions {
-  /** PSI above which a drift slice is flagged (default: DRIFT_PSI_THRESHOLD, 0.2). */
-  driftThreshold?: number;
-  /** Fewest positions a slice needs before it can be flagged (default: DRIFT_MIN_POSITIONS, 100). */
-  driftMinPositions?: number;
+/** How drift is flagged; the command line passes DRIFT_PSI_THRESHOLD and DRIFT_MIN_POSITIONS. */
+export interface DriftSettings {
+  /** PSI above which a drift slice is flagged. */
+  driftThreshold: number;
+  /** Fewest positions a slice needs before it can be flagged. */
+  driftMinPositions: number;
 }
 
+/** The defaults of DRIFT_PSI_THRESHOLD and DRIFT_MIN_POSITIONS (src/config.ts). */
+export const DEFAULT_DRIFT: DriftSettings = { driftThreshold: 0.2, driftMinPositions: 100 };
+
 /** Recomputes every statistic of `modelVersion` atomically. */
-export async function refreshDistributionStats(db: Db, modelVersion: string, options: RefreshOptions = {}): Promise<void> {
-  const env = options.driftThreshold === undefined || options.driftMinPositions === undefined ? loadEnv() : null;
-  const params = {
-    model_version: modelVersion,
-    drift_threshold: options.driftThreshold ?? env!.DRIFT_PSI_THRESHOLD,
-    drift_min_positions: options.driftMinPositions ?? env!.DRIFT_MIN_POSITIONS,
-  };
+export async function refreshDistributionStats(db: Db, modelVersion: string, drift: DriftSettings = DEFAULT_DRIFT): Promise<void> {
+  const params = { model_version: modelVersion, drift_threshold: drift.driftThreshold, drift_min_positions: drift.driftMinPositions };
   await inTransaction(db, async (tx) => {
     for (const statement of REFRESH_STATEMENTS) await tx.execute(bindParameters(statement, params));
   });

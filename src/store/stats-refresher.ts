@@ -9,7 +9,7 @@
  * interval however many jobs run; statistics lag the rows by at most about one interval.
  */
 import { sql } from 'drizzle-orm';
-import { refreshDistributionStats } from './distribution-stats.ts';
+import { type DriftSettings, refreshDistributionStats } from './distribution-stats.ts';
 import { logger } from '../logger.ts';
 import type { Db } from './db.ts';
 import { inTransaction } from './transaction.ts';
@@ -86,9 +86,9 @@ export class ThrottledStatsRefresher {
  * Refreshes under a transaction-scoped advisory lock: two workers refreshing the same version at
  * once would otherwise both delete and re-insert the same keys and one would fail on a duplicate.
  */
-export async function refreshStatsSerialized(db: Db, modelVersion: string): Promise<void> {
+export async function refreshStatsSerialized(db: Db, modelVersion: string, drift?: DriftSettings): Promise<void> {
   await inTransaction(db, async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`cv-pipeline:refresh-distribution-stats:${modelVersion}`}))`);
-    await refreshDistributionStats(tx, modelVersion);
+    await refreshDistributionStats(tx, modelVersion, drift);
   });
 }

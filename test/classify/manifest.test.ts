@@ -40,7 +40,7 @@ describe('loading the shipped ensemble', () => {
   });
 
   it('is what every entry point serves', async () => {
-    expect((await loadClassifier(shipped)).modelVersion).toMatch(/^ensemble-[0-9a-f]{10}$/);
+    expect((await loadClassifier({ modelsDir: shipped })).modelVersion).toMatch(/^ensemble-[0-9a-f]{10}$/);
   });
 
   it('refuses a manifest whose classes differ from the code', async () => {
@@ -73,6 +73,6 @@ describe('loading the shipped ensemble', () => {
 
   it('never falls back to keywords silently when the manifest is broken', async () => {
     const dir = tamperedCopy((m) => delete m.version);
-    await expect(loadClassifier(dir)).rejects.toThrow(/not a valid manifest: version/);
+    await expect(loadClassifier({ modelsDir: dir })).rejects.toThrow(/not a valid manifest: version/);
   });
 });

@@ -16,7 +16,7 @@
  * p1-p3 are ingested on 2024-05-01, p4 on 2024-05-02 (set by `setIngestionDays`).
  */
 import { sql } from 'drizzle-orm';
-import { refreshDistributionStats } from '../../src/store/distribution-stats.ts';
+import { DEFAULT_DRIFT, type DriftSettings, refreshDistributionStats } from '../../src/store/distribution-stats.ts';
 import type { ProfileMessage } from '../../src/domain/profile.ts';
 import { scoreProfiles } from '../../src/pipeline/score.ts';
 import type { Db } from '../../src/store/db.ts';
@@ -76,9 +76,9 @@ export async function setIngestionDays(db: Db): Promise<void> {
 }
 
 /** Scores and stores the dataset, dates the ingestion, and refreshes the statistics. */
-export async function loadDataset(db: Db, options: { driftThreshold?: number; driftMinPositions?: number } = {}): Promise<void> {
+export async function loadDataset(db: Db, drift: DriftSettings = DEFAULT_DRIFT): Promise<void> {
   await registerModelVersion(db, { version: DATASET_MODEL, kind: 'test', manifest: {} });
   await storeScoredProfiles(db, await scoreProfiles(datasetProfiles, datasetClassifier, '2024-06'), 'test');
   await setIngestionDays(db);
-  await refreshDistributionStats(db, DATASET_MODEL, options);
+  await refreshDistributionStats(db, DATASET_MODEL, drift);
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { requireEnv } from '../../config.ts';
-import { env, nonNegativeInt, openMigratedDatabase } from '../context.ts';
+import { classifierSource, driftSettings, env, nonNegativeInt, openMigratedDatabase } from '../context.ts';
 
 export function registerBackfillWorker(program: Command): void {
   program
@@ -23,10 +23,10 @@ export function registerBackfillWorker(program: Command): void {
       const { Resources } = await import('../../runtime/resources.ts');
       const { waitForDependency } = await import('../../runtime/wait-for-dependency.ts');
       const { logger } = await import('../../logger.ts');
-      const classifier = await loadClassifier();
+      const classifier = await loadClassifier(classifierSource());
       const threads = opts.threads ?? defaultScoringThreads();
       const resources = new Resources();
-      const pool = threads > 0 ? resources.add('scoring threads', await ScoringPool.start(threads), (p) => p.close()) : null;
+      const pool = threads > 0 ? resources.add('scoring threads', await ScoringPool.start(threads, classifierSource()), (p) => p.close()) : null;
       const database = await resources.starting(async () =>
         resources.add('Postgres', await waitForDependency('Postgres', () => openMigratedDatabase(config)), (d) => d.close()),
       );
@@ -38,6 +38,7 @@ export function registerBackfillWorker(program: Command): void {
         if (opts.schedule) await scheduleNightlyBackfill(queue, { pattern: config.BACKFILL_CRON, tz: config.BACKFILL_TZ });
         const worker = await startBackfillWorker({
           connection: workerRedis,
+          drift: driftSettings(config),
           queueName: config.BACKFILL_QUEUE_NAME,
           db: database.db,
           classifier,

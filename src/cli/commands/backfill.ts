@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { env, nonNegativeInt, positiveInt, printJson, withDatabase } from '../context.ts';
+import { classifierSource, driftSettings, env, nonNegativeInt, positiveInt, printJson, withDatabase } from '../context.ts';
 import { withProgress } from '../progress.ts';
 
 export function registerBackfill(program: Command): void {
@@ -25,14 +25,15 @@ export function registerBackfill(program: Command): void {
       const { currentMonth } = await import('../../pipeline/score.ts');
       const result = await withProgress({ label: 'backfill', unit: 'positions', enabled: opts.progress, json: opts.json }, async (progress) => {
         progress.phase('loading model');
-        const classifier = await loadClassifier();
+        const classifier = await loadClassifier(classifierSource());
         const threads = opts.threads ?? defaultScoringThreads();
         if (threads > 0) progress.phase(`starting ${threads} scoring threads`);
-        const pool = threads > 0 ? await ScoringPool.start(threads) : null;
+        const pool = threads > 0 ? await ScoringPool.start(threads, classifierSource()) : null;
         progress.phase('finding positions to re-score');
         let started = false;
         return withDatabase(({ db }) =>
           runBackfill(db, classifier, {
+            drift: driftSettings(config),
             sourceModelVersion: opts.model ?? null,
             since: opts.since ?? null,
             batchSize: opts.batchSize ?? config.BACKFILL_BATCH_SIZE,

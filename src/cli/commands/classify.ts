@@ -3,7 +3,7 @@ import { TASKS } from '../../domain/labels.ts';
 import { MAX_TITLE_LENGTH } from '../../domain/profile.ts';
 import type { TitleAnswer } from '../../pipeline/answer.ts';
 import { type ColumnNames, DelimiterSchema, checkCsvPaths, parseColumns } from '../classify-csv.ts';
-import { printJson } from '../context.ts';
+import { classifierSource, printJson } from '../context.ts';
 import { withProgress } from '../progress.ts';
 
 interface ClassifyOptions {
@@ -39,7 +39,7 @@ export function registerClassify(program: Command): void {
       const { loadClassifier } = await import('../../classify/load-classifier.ts');
       const { scoreTitles } = await import('../../pipeline/score.ts');
       const { titleAnswer } = await import('../../pipeline/answer.ts');
-      const classifier = await loadClassifier();
+      const classifier = await loadClassifier(classifierSource());
       const [scored] = await scoreTitles([{ title: title!, organization: opts.org ?? null }], classifier);
       const answer = titleAnswer(scored!);
       if (opts.json) return printJson({ modelVersion: classifier.modelVersion, ...answer });
@@ -55,7 +55,7 @@ async function classifyCsvCommand(input: string, opts: ClassifyOptions): Promise
   const enabled = opts.progress && !(opts.out === undefined && process.stdout.isTTY);
   const summary = await withProgress({ label: 'classify', unit: 'rows', enabled }, async (progress) => {
     progress.phase('loading model');
-    const classifier = await loadClassifier();
+    const classifier = await loadClassifier(classifierSource());
     if (progress.mode !== 'off') {
       progress.phase('counting rows');
       progress.start(await countCsvRows(input, opts.delimiter));

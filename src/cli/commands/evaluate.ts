@@ -5,7 +5,7 @@ import type { EvaluationReport, SubsetReport } from '../../evaluation/evaluate.t
 import type { Metrics } from '../../evaluation/metrics.ts';
 import { TASKS } from '../../domain/labels.ts';
 import { AnnotatedProfileSchema, describeIssues } from '../../domain/profile.ts';
-import { formatTable, printJson } from '../context.ts';
+import { classifierSource, formatTable, printJson } from '../context.ts';
 import { formatPercent as percent } from '../../server/format.ts';
 import { withProgress } from '../progress.ts';
 
@@ -24,7 +24,7 @@ export function registerEvaluate(program: Command): void {
         progress.phase('reading CVs');
         const cvs = await readAnnotated(opts.cvs);
         progress.phase('loading model');
-        const classifier = await loadClassifier();
+        const classifier = await loadClassifier(classifierSource());
         progress.start(cvs.length);
         // The annotation has no reference date; the current month only affects career features.
         return evaluate(cvs, classifier, new Date().toISOString().slice(0, 7), (done) => progress.update(done), opts.titleOnly ? 'title-only' : 'profile');

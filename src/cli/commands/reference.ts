@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ReferenceDistribution } from '../../store/reference-distribution.ts';
 import { TASKS } from '../../domain/labels.ts';
-import { formatTable, withDatabase } from '../context.ts';
+import { classifierSource, driftSettings, formatTable, withDatabase } from '../context.ts';
 import { formatPercent as percent } from '../../server/format.ts';
 
 export function registerReference(program: Command): void {
@@ -19,7 +19,7 @@ export function registerReference(program: Command): void {
       );
       const { loadClassifier } = await import('../../classify/load-classifier.ts');
       const { readAnnotated } = await import('./evaluate.ts');
-      const classifier = opts.model && opts.cvs ? null : await loadClassifier();
+      const classifier = opts.model && opts.cvs ? null : await loadClassifier(classifierSource());
       const version = opts.model ?? classifier!.modelVersion;
       let reference: ReferenceDistribution | null;
       let source: string;
@@ -34,7 +34,7 @@ export function registerReference(program: Command): void {
       await withDatabase(async ({ db }) => {
         await storeReferenceDistribution(db, version, reference, source);
         // Drift is part of the statistics: recompute them now rather than at the next refresh.
-        await refreshDistributionStats(db, version);
+        await refreshDistributionStats(db, version, driftSettings());
       });
       process.stdout.write(`reference distribution of ${version} stored (from ${source}) and its drift statistics refreshed\n`);
       for (const task of TASKS) {

@@ -4,7 +4,7 @@ import { Option } from 'commander';
 import { TASKS } from '../../domain/labels.ts';
 import type { InputFormat } from '../../ingest/file/file-input.ts';
 import type { RunResult } from '../../ingest/file/file-runner.ts';
-import { formatTable, positiveInt, printJson, withDatabase } from '../context.ts';
+import { classifierSource, driftSettings, formatTable, positiveInt, printJson, withDatabase } from '../context.ts';
 import { formatPercent as percent } from '../../server/format.ts';
 import { type Progress, withProgress } from '../progress.ts';
 
@@ -31,7 +31,7 @@ export function registerRun(program: Command): void {
       let storedIn = '';
       const result = await withProgress({ label: 'run', unit: 'profiles', enabled: opts.progress, json: opts.json }, async (progress) => {
         progress.phase('loading model');
-        const classifier = await loadClassifier();
+        const classifier = await loadClassifier(classifierSource());
         const total = await countInput(progress, opts.input, format);
         progress.phase('opening the database');
         return withDatabase(async ({ db, kind, location }) => {
@@ -39,6 +39,7 @@ export function registerRun(program: Command): void {
           // Counting starts here: opening (and migrating) the database is not in the rate.
           progress.start(total);
           return runFile(db, classifier, {
+            drift: driftSettings(),
             input: opts.input,
             format,
             batchSize: opts.batchSize,

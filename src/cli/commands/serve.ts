@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import type { Queue } from 'bullmq';
 import { type Env, brokerList } from '../../config.ts';
 import type { Credentials } from '../../server/auth.ts';
-import { env, openMigratedDatabase } from '../context.ts';
+import { classifierSource, env, openMigratedDatabase } from '../context.ts';
 
 export function registerServe(program: Command): void {
   program
@@ -29,7 +29,7 @@ export function registerServe(program: Command): void {
       const { closeRedis, openDashboardQueues } = await import('../../server/queues.ts');
       const { waitForDependency } = await import('../../runtime/wait-for-dependency.ts');
       const host = opts.host ?? (credentials === null ? '127.0.0.1' : config.DASHBOARD_HOST);
-      const classifier = await loadClassifier();
+      const classifier = await loadClassifier(classifierSource());
       const resources = new Resources();
       const database = resources.add('Postgres', await waitForDependency('Postgres', () => openMigratedDatabase(config)), (d) => d.close());
       survivePoolErrors(database.db, logger.child({ component: 'postgres' }));

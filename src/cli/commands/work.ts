@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { requireEnv } from '../../config.ts';
-import { env, openMigratedDatabase } from '../context.ts';
+import { classifierSource, driftSettings, env, openMigratedDatabase } from '../context.ts';
 
 export function registerWork(program: Command): void {
   program
@@ -19,7 +19,7 @@ export function registerWork(program: Command): void {
       const { waitForDependency } = await import('../../runtime/wait-for-dependency.ts');
       const { logger } = await import('../../logger.ts');
       // (awaited: the classifier may load model files asynchronously)
-      const classifier = await loadClassifier();
+      const classifier = await loadClassifier(classifierSource());
       const resources = new Resources();
       const database = resources.add('Postgres', await waitForDependency('Postgres', () => openMigratedDatabase(config)), (d) => d.close());
       await resources.starting(async () => {
@@ -27,6 +27,7 @@ export function registerWork(program: Command): void {
         survivePoolErrors(database.db, logger.child({ component: 'postgres' }));
         const redis = resources.add('Redis', redisConnection(REDIS_URL, 'worker'), (r) => r.quit());
         const worker = await startScoreWorker({
+          drift: driftSettings(config),
           connection: redis,
           queueName: config.QUEUE_NAME,
           concurrency: config.WORKER_CONCURRENCY,

@@ -7,7 +7,7 @@
 import { basename } from 'node:path';
 import type { ProfileMessage } from '../../domain/profile.ts';
 import type { TitleClassifier } from '../../domain/prediction.ts';
-import { refreshDistributionStats } from '../../store/distribution-stats.ts';
+import { type DriftSettings, refreshDistributionStats } from '../../store/distribution-stats.ts';
 import { type ScoringSummary, SummaryAccumulator } from '../../reporting/run-summary.ts';
 import { scoreProfilesInChunks } from '../../pipeline/score.ts';
 import type { Db } from '../../store/db.ts';
@@ -27,6 +27,8 @@ export interface RunOptions {
    * after each stored batch (a batch of 500 with the sentence encoder takes most of a minute).
    */
   onProgress?: (itemsDone: number) => void;
+  /** How the statistics refreshed at the end flag drift (default DEFAULT_DRIFT). */
+  drift?: DriftSettings;
 }
 
 export interface RunResult {
@@ -87,7 +89,7 @@ export async function runFile(db: Db, classifier: TitleClassifier, options: RunO
     if (batch.length + letters.length >= batchSize) await flush();
   }
   await flush();
-  await refreshDistributionStats(db, classifier.modelVersion);
+  await refreshDistributionStats(db, classifier.modelVersion, options.drift);
 
   return {
     source,

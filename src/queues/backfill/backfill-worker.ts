@@ -6,7 +6,7 @@
  * A worker killed mid-job: BullMQ notices the stalled job and runs it again, and runBackfill
  * resumes the unfinished run from its cursor.
  */
-import { type Job, Worker } from 'bullmq';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TitleClassifier } from '../../domain/prediction.ts';
 import { describeIssues } from '../../domain/profile.ts';
@@ -15,6 +15,7 @@ import { currentMonth } from '../../pipeline/score.ts';
 import type { Db } from '../../store/db.ts';
 import { type BackfillResult, type BatchScorer, runBackfill } from './backfill.ts';
 import { type BackfillJobData, BackfillJobDataSchema, type BackfillJobProgress } from './backfill-job.ts';
+import type { DriftSettings } from '../../store/distribution-stats.ts';
 
 export interface BackfillWorkerOptions {
   /** Must be created with `maxRetriesPerRequest: null` (redisConnection(url, 'worker')). */
@@ -27,6 +28,7 @@ export interface BackfillWorkerOptions {
   lockMs?: number;
   /** Scoring threads (null: score on the worker's own thread). */
   scorer?: BatchScorer | null;
+  drift?: DriftSettings;
 }
 
 export async function startBackfillWorker(options: BackfillWorkerOptions): Promise<Worker<BackfillJobData, BackfillResult>> {
@@ -35,7 +37,8 @@ export async function startBackfillWorker(options: BackfillWorkerOptions): Promi
     options.queueName,
     async (job: Job<BackfillJobData, BackfillResult>) => {
       const parsed = BackfillJobDataSchema.safeParse(job.data);
-      if (!parsed.success) throw new Error(`job ${job.id}: invalid data: ${describeIssues(parsed.error)}`);
+      // Bad data fails the same way on every attempt: failed for good at once, not retried.
+      if (!parsed.success) throw new UnrecoverableError(`job ${job.id}: invalid data: ${describeIssues(parsed.error)}`);
       const data = parsed.data;
       return runBackfill(options.db, options.classifier, {
         sourceModelVersion: data.sourceModelVersion ?? null,
@@ -46,6 +49,7 @@ export async function startBackfillWorker(options: BackfillWorkerOptions): Promi
         // The nightly run also refreshes every other version: "refreshed nightly" covers them all.
         refreshAllVersions: data.trigger === 'schedule',
         scorer: options.scorer ?? null,
+        drift: options.drift,
         onProgress: async (p) => {
           const progress: BackfillJobProgress = {
             percent: p.rowsTotal === 0 ? 100 : Math.round((1000 * p.rowsScored) / p.rowsTotal) / 10,

@@ -34,6 +34,7 @@ import {
 import type { Db } from '../../store/db.ts';
 import { queryRows } from '../../store/db.ts';
 import { refreshStatsSerialized } from '../../store/stats-refresher.ts';
+import type { DriftSettings } from '../../store/distribution-stats.ts';
 
 export interface BackfillOptions {
   /** Only positions scored by this older version (default: any version but the classifier's). */
@@ -48,6 +49,8 @@ export interface BackfillOptions {
   asOf: string;
   /** Refresh every scored model version afterwards (nightly), not only the target. */
   refreshAllVersions?: boolean;
+  /** How the refreshed statistics flag drift (default DEFAULT_DRIFT). */
+  drift?: DriftSettings;
   /** Called after each committed batch and once at the start (resumed runs start above zero). */
   onProgress?: (progress: BackfillProgress) => void | Promise<void>;
   /** Scores on worker threads instead of this one (it must serve the classifier's model version). */
@@ -108,7 +111,7 @@ export async function runBackfill(db: Db, classifier: TitleClassifier, options: 
 
   const t0 = performance.now();
   const versions = options.refreshAllVersions ? await scoredVersions(db) : [classifier.modelVersion];
-  for (const version of versions) await refreshStatsSerialized(db, version);
+  for (const version of versions) await refreshStatsSerialized(db, version, options.drift);
   const refreshSeconds = (performance.now() - t0) / 1000;
   await markRun(db, run.id, 'done');
   const final = (await readRun(db, run.id))!;

@@ -8,11 +8,10 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ScoredProfile } from '../../domain/prediction.ts';
 import type { ProfileMessage } from '../../domain/profile.ts';
+import type { ClassifierSource } from '../../classify/load-classifier.ts';
 
-export interface ThreadOptions {
-  /** Models folder (default: MODELS_DIR or models/). */
-  modelsDir: string | null;
-}
+/** What each thread loads: the classifier of the process that starts the pool. */
+export type ThreadOptions = ClassifierSource;
 
 export interface ScoringRequest {
   id: number;
@@ -68,7 +67,7 @@ export class ScoringPool {
   }
 
   /** Starts `size` threads and waits until each has loaded the classifier (all must agree on its version). */
-  static async start(size: number, options: ThreadOptions = { modelsDir: null }): Promise<ScoringPool> {
+  static async start(size: number, options: ThreadOptions = {}): Promise<ScoringPool> {
     const threads: Thread[] = Array.from({ length: size }, () => ({ worker: new Worker(ENTRY, { workerData: options }), busy: 0 }));
     const versions = await Promise.all(
       threads.map(

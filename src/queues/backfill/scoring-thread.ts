@@ -7,7 +7,7 @@ import type { ScoringRequest, ScoringResponse, ThreadOptions } from './scoring-p
 const port = parentPort!;
 const options = workerData as ThreadOptions;
 try {
-  const classifier = await loadClassifier(options.modelsDir ?? undefined);
+  const classifier = await loadClassifier(options);
   port.on('message', (request: ScoringRequest) => {
     scoreProfiles(request.profiles, classifier, request.asOf).then(
       (scored) => port.postMessage({ id: request.id, scored } satisfies ScoringResponse),

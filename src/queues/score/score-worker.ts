@@ -16,6 +16,7 @@ import { registerClassifier } from '../../store/model-registration.ts';
 import { type ScoreJobData, checkScoreJobData } from '../../domain/score-job.ts';
 import { ThrottledStatsRefresher, refreshStatsSerialized } from '../../store/stats-refresher.ts';
 import { type StoredJob, storeScoreJob } from './store-score-job.ts';
+import type { DriftSettings } from '../../store/distribution-stats.ts';
 
 export interface ScoreWorkerOptions {
   /** Must be created with `maxRetriesPerRequest: null` (redisConnection(url, 'worker')). */
@@ -27,6 +28,8 @@ export interface ScoreWorkerOptions {
   db: Db;
   classifier: TitleClassifier;
   statsRefreshIntervalMs: number;
+  /** How the refreshed statistics flag drift (default DEFAULT_DRIFT). */
+  drift?: DriftSettings;
   /** The month treated as "now" (default: the current month when the job runs). */
   asOf?: () => string;
 }
@@ -48,7 +51,7 @@ export async function startScoreWorker(options: ScoreWorkerOptions): Promise<Run
   const { db, classifier } = options;
   // Predictions reference their model version: register it before the first job can store one.
   await registerClassifier(db, classifier);
-  const stats = new ThrottledStatsRefresher((version) => refreshStatsSerialized(db, version), options.statsRefreshIntervalMs);
+  const stats = new ThrottledStatsRefresher((version) => refreshStatsSerialized(db, version, options.drift), options.statsRefreshIntervalMs);
   const asOf = options.asOf ?? (() => currentMonth());
   const log = logger.child({ component: 'worker', queue: options.queueName });
 
