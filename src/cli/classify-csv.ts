@@ -6,20 +6,18 @@
  * and the command exits 2. Problems with the file as a whole (empty, no title column, another
  * separator) stop it before anything is scored, naming what was found and what was expected.
  */
-import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { access, realpath, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import type { CsvError } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify';
-import { z } from 'zod';
 import { CLASSES, TASKS, type Task } from '../domain/labels.ts';
 import type { TitleClassifier } from '../domain/prediction.ts';
 import { PositionSchema, describeIssues } from '../domain/profile.ts';
 import { type TaskAnswer, titleAnswer } from '../pipeline/answer.ts';
 import { scoreTitles } from '../pipeline/score.ts';
+import { type ColumnNames, ROLES, type Role } from './csv-options.ts';
 import type { Progress } from './progress.ts';
 
 /**
@@ -28,33 +26,11 @@ import type { Progress } from './progress.ts';
  */
 const CSV_BATCH = 128;
 
-/** The roles a column can play, and the header names each is found under by default (any case). */
-const ROLES = {
-  title: ['job title', 'title', 'position'],
-  org: ['organization', 'organisation', 'company'],
-  id: ['record id', 'id'],
-} as const;
-type Role = keyof typeof ROLES;
-export type ColumnNames = Partial<Record<Role, string>>;
-
 const TASK_COLUMNS = (task: Task) => {
   const name = task === 'seniority' ? 'Seniority' : 'Department';
   return [name, `${name} Confidence`, `${name} Source`, `${name} 2nd`, `${name} 2nd Probability`];
 };
 export const OUTPUT_COLUMNS = [...TASKS.flatMap(TASK_COLUMNS), 'Error'];
-
-/** `--columns title=Position,org=Company,id=Ref`: which header names the title, organization and id. */
-export function parseColumns(spec: string): ColumnNames {
-  const names: ColumnNames = {};
-  for (const part of spec.split(',')) {
-    const match = /^\s*(title|org|organization|id)\s*=\s*(.*\S)\s*$/i.exec(part);
-    if (!match) throw new Error(`--columns ${JSON.stringify(spec)}: expected ROLE=HEADER pairs separated by commas, ROLE one of title, org, id (e.g. title="Job Title",org=Company)`);
-    const role = match[1]!.toLowerCase().slice(0, 5) === 'organ' ? 'org' : (match[1]!.toLowerCase() as Role);
-    names[role] = match[2]!;
-  }
-  if (!names.title) throw new Error(`--columns ${JSON.stringify(spec)}: name the title column (title=HEADER)`);
-  return names;
-}
 
 export interface CsvOptions {
   input: string;
@@ -62,26 +38,6 @@ export interface CsvOptions {
   output?: string;
   delimiter: string;
   columns: ColumnNames;
-}
-
-/**
- * The checks that need no model: the input is a readable file, the output's folder exists and is
- * writable, and the output is not the input. Run before the models load (seconds).
- */
-export async function checkCsvPaths({ input, output }: Pick<CsvOptions, 'input' | 'output'>): Promise<void> {
-  const info = await stat(input).catch(() => null);
-  if (!info) throw new Error(`--csv ${input}: no such file`);
-  if (!info.isFile()) throw new Error(`--csv ${input}: not a file`);
-  await access(input, constants.R_OK).catch(() => {
-    throw new Error(`--csv ${input}: not readable`);
-  });
-  if (output === undefined) return;
-  const folder = dirname(resolve(output));
-  await access(folder, constants.W_OK).catch(() => {
-    throw new Error(`--out ${output}: folder ${folder} does not exist or is not writable`);
-  });
-  const existing = await realpath(output).catch(() => null);
-  if (existing !== null && existing === (await realpath(input))) throw new Error(`--out ${output} is the input file: write the predictions elsewhere`);
 }
 
 export interface RejectedRow {
@@ -297,8 +253,3 @@ export async function countCsvRows(input: string, delimiter: string): Promise<nu
   for await (const _record of csvRecords(input, delimiter)) records += 1;
   return Math.max(0, records - 1);
 }
-
-export const DelimiterSchema = z
-  .string()
-  .transform((d) => (d === '\\t' || d.toLowerCase() === 'tab' ? '\t' : d))
-  .refine((d) => d.length === 1 && !/["\r\n]/.test(d), { message: 'must be one character other than a quote or a line break (\\t or tab for a tab)' });

@@ -20,7 +20,7 @@ export class Resources {
   /** Closes everything, newest first; a close that fails is logged and the others still run. */
   closeAll(): Promise<void> {
     this.#closing ??= (async () => {
-      for (const { name, close } of this.#closers.reverse()) {
+      for (const { name, close } of [...this.#closers].reverse()) {
         await close().catch((err: unknown) => logger.warn({ resource: name, err: (err as Error).message }, 'closing failed'));
       }
     })();

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { TASKS } from '../../domain/labels.ts';
 import { MAX_TITLE_LENGTH } from '../../domain/profile.ts';
 import type { TitleAnswer } from '../../pipeline/answer.ts';
-import { type ColumnNames, DelimiterSchema, checkCsvPaths, parseColumns } from '../classify-csv.ts';
+import { type ColumnNames, DelimiterSchema, checkCsvPaths, parseColumns } from '../csv-options.ts';
 import { classifierSource, printJson } from '../context.ts';
 import { withProgress } from '../progress.ts';
 
