@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { loadClassifier } from '../src/classify/load-classifier.ts';
+import { loadKeywordRules } from '../src/classify/keyword-rules.ts';
 import { KeywordClassifier } from '../src/classify/keywords.ts';
 import type { TitleClassifier } from '../src/domain/prediction.ts';
 import type { Position, ProfileMessage } from '../src/domain/profile.ts';
@@ -131,7 +132,7 @@ async function scoreOnly(database: Database, classifier: TitleClassifier): Promi
   return rows / ((performance.now() - t0) / 1000);
 }
 
-const classifier: TitleClassifier = values.classifier === 'keywords' ? new KeywordClassifier() : await loadClassifier(classifierSource());
+const classifier: TitleClassifier = values.classifier === 'keywords' ? new KeywordClassifier(loadKeywordRules()) : await loadClassifier(classifierSource());
 const { database, kind, drop } = await benchDatabase();
 try {
   const seedStart = performance.now();

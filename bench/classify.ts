@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { SentenceEncoder, defaultEncoderDir } from '../src/classify/encoder.ts';
 import { EnsembleClassifier } from '../src/classify/ensemble.ts';
 import { loadClassifier } from '../src/classify/load-classifier.ts';
+import { loadKeywordRules } from '../src/classify/keyword-rules.ts';
 import { KeywordClassifier } from '../src/classify/keywords.ts';
 import type { TitleClassifier } from '../src/domain/prediction.ts';
 import type { Position, ProfileMessage } from '../src/domain/profile.ts';
@@ -83,7 +84,7 @@ function percentile(xs: number[], p: number): number {
 const full = await loadClassifier(classifierSource());
 await run(full); // warm-up: JIT and ONNX Runtime's first-run allocations
 const measured = await run(full);
-const keywordOnly = await run(new KeywordClassifier());
+const keywordOnly = await run(new KeywordClassifier(loadKeywordRules()));
 const rssMB = Math.round(process.memoryUsage().rss / 2 ** 20);
 const encoder = full instanceof EnsembleClassifier && full.encoderStatus.state === 'loaded' ? await benchEncoder(full) : null;
 const result = {

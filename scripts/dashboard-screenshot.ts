@@ -16,6 +16,7 @@ import { sql } from 'drizzle-orm';
 import { refreshDistributionStats } from '../src/store/distribution-stats.ts';
 import { referenceFromAnnotated, storeReferenceDistribution } from '../src/store/reference-distribution.ts';
 import { loadClassifier } from '../src/classify/load-classifier.ts';
+import { loadKeywordRules } from '../src/classify/keyword-rules.ts';
 import { KeywordClassifier } from '../src/classify/keywords.ts';
 import { readAnnotated } from '../src/cli/commands/evaluate.ts';
 import { runFile } from '../src/ingest/file/file-runner.ts';
@@ -35,7 +36,7 @@ const dataDir = process.env.CV_DATA_DIR;
 const database = await openDatabase({ pgliteDir: 'memory://' });
 await database.migrate();
 const db = database.db;
-const older = new KeywordClassifier();
+const older = new KeywordClassifier(loadKeywordRules());
 const inputs = ['examples/profiles.json'];
 for (const input of inputs) await runFile(db, older, { input, asOf: '2026-01' });
 

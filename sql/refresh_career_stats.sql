@@ -2,8 +2,8 @@
 -- consecutive positions, promotion rate. Runs in the refresh transaction of
 -- src/store/distribution-stats.ts, which binds :model_version.
 --
--- Months are read as in src/features/months.ts: month index = year * 12 + month - 1, a bare year is
--- January when it starts a span and December when it ends one.
+-- Month indexes and the chronological rank are the positions' stored columns, computed by
+-- src/features/months.ts when the row was written: SQL repeats no date rule.
 
 -- Tenure of completed positions only (start and end known, end not before start): an ongoing
 -- position's tenure is still growing, and mixing it in would pull every median down.
@@ -15,19 +15,16 @@ SELECT :model_version, seniority, count(*)::int,
        percentile_cont(0.25) WITHIN GROUP (ORDER BY months),
        percentile_cont(0.75) WITHIN GROUP (ORDER BY months)
 FROM (
-  SELECT pr.seniority,
-         (substr(po.end_date, 1, 4)::int * 12 + coalesce(nullif(substr(po.end_date, 6, 2), '')::int, 12) - 1)
-       - (substr(po.start_date, 1, 4)::int * 12 + coalesce(nullif(substr(po.start_date, 6, 2), '')::int, 1) - 1)
-       + 1 AS months
+  SELECT pr.seniority, po.end_month - po.start_month + 1 AS months
   FROM predictions pr
   JOIN positions po USING (profile_id, position_index)
-  WHERE pr.model_version = :model_version AND po.start_date IS NOT NULL AND po.end_date IS NOT NULL
+  WHERE pr.model_version = :model_version AND po.start_month IS NOT NULL AND po.end_month IS NOT NULL
 ) spans
 WHERE months >= 1
 GROUP BY seniority;
 
 -- Moves between consecutive positions of a profile in chronological order, the order career
--- features use: dated positions by start month (ties in input order), undated ones last. The
+-- features use (the stored chronological_rank). The
 -- diagonal (from = to) counts moves that stayed in the same class, so the off-diagonal total of
 -- the department matrix equals the sum of the profiles' departmentChanges.
 DELETE FROM transition_stats WHERE model_version = :model_version;
@@ -44,9 +41,7 @@ FROM (
   WHERE pr.model_version = :model_version
   WINDOW w AS (
     PARTITION BY pr.profile_id
-    ORDER BY (po.start_date IS NULL),
-             substr(po.start_date, 1, 4)::int * 12 + coalesce(nullif(substr(po.start_date, 6, 2), '')::int, 1),
-             po.position_index
+    ORDER BY po.chronological_rank
   )
 ) ordered
 CROSS JOIN LATERAL (VALUES

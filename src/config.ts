@@ -20,6 +20,8 @@ const nonNegativeInt = z.coerce.number().int().min(0, { message: 'must be an int
 /** Kafka's own rule for topic names; it also keeps ':' out of the BullMQ job ids built from them. */
 const topicName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, { message: 'must be 1-249 characters of a-z A-Z 0-9 . _ -' });
 
+const LogLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
 const EnvSchema = z.object({
   /** A Postgres server; when unset the embedded PGlite database in PGLITE_DIR is used. */
   DATABASE_URL: z
@@ -27,7 +29,7 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, { message: 'must start with postgres:// or postgresql://' })
     .optional(),
   PGLITE_DIR: z.string().min(1).default('.data/pglite'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: LogLevelSchema,
   /** Folder with the data files of ../shared/data (evaluation and training only). */
   CV_DATA_DIR: z.string().optional(),
   /** The model every command serves (default: models/ of this checkout; none there: the keyword rules). */
@@ -90,6 +92,13 @@ function isCronPattern(pattern: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** LOG_LEVEL alone: every process entry point (the CLI, a scoring thread) sets the logger with it first. */
+export function logLevel(env: NodeJS.ProcessEnv = process.env): z.infer<typeof LogLevelSchema> {
+  const parsed = LogLevelSchema.safeParse(env.LOG_LEVEL);
+  if (!parsed.success) throw new Error(`invalid environment: LOG_LEVEL: ${describeIssues(parsed.error)}`);
+  return parsed.data;
 }
 
 export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {

@@ -13,14 +13,15 @@ import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { SentenceEncoder, encoderFeatureNames } from '../src/classify/encoder.ts';
-import { keywordScores } from '../src/classify/keywords.ts';
+import { loadKeywordRules } from '../src/classify/keyword-rules.ts';
+import { type KeywordScorer, createKeywordScorer } from '../src/classify/keywords.ts';
 import { configDigests } from '../src/classify/manifest.ts';
 import { createProgress } from '../src/cli/progress.ts';
 import { DEPARTMENT_CLASSES, SENIORITY_CLASSES } from '../src/domain/labels.ts';
 import type { PreparedTitle, ProfileContext } from '../src/domain/prediction.ts';
 import { PositionSchema, describeIssues } from '../src/domain/profile.ts';
 import { DENSE_FEATURES, TITLE_LIST, denseFeatures, titleNgrams } from '../src/features/title-features.ts';
-import { prepareTitle } from '../src/text/prepare.ts';
+import { createTitlePreparer } from '../src/text/prepare.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,6 +31,11 @@ const { values: args } = parseArgs({
     encoder: { type: 'string', default: 'models/encoder' },
   },
 });
+
+// The tables serving will load (config/), read once: the features, the fallback and the manifest's pins come from them.
+const config = loadKeywordRules();
+const prepareTitle = createTitlePreparer(config.text);
+const keywordScores = createKeywordScorer(config.rules);
 if (!args.data) throw new Error('give --data DIR (the folder with the CSVs and CV JSON files) or set CV_DATA_DIR');
 
 /** Kinds of rows: which file a title came from decides how training may use it. */
@@ -59,7 +65,7 @@ async function write(row: object): Promise<void> {
   }
 }
 
-function features(title: PreparedTitle, context: ProfileContext | typeof TITLE_LIST, kw: ReturnType<typeof keywordScores>[]) {
+function features(title: PreparedTitle, context: ProfileContext | typeof TITLE_LIST, kw: ReturnType<KeywordScorer>[]) {
   const own = kw[context === TITLE_LIST ? 0 : context.index]!;
   return {
     ngrams: titleNgrams(title),
@@ -164,5 +170,5 @@ if (existsSync(join(args.encoder!, 'encoder.json'))) {
 }
 // The feature names travel beside the rows, so Python never hard-codes the vector layout.
 // The config files the features came from: the manifest pins them, serving refuses others.
-writeFileSync(`${args.out}.meta.json`, `${JSON.stringify({ denseFeatures: DENSE_FEATURES, encoder, config: configDigests() }, null, 2)}\n`);
+writeFileSync(`${args.out}.meta.json`, `${JSON.stringify({ denseFeatures: DENSE_FEATURES, encoder, config: configDigests(config) }, null, 2)}\n`);
 process.stderr.write(`wrote ${rows} rows with ${DENSE_FEATURES.length} dense features to ${args.out}\n`);

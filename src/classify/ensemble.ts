@@ -17,7 +17,9 @@ import { logger } from '../logger.ts';
 import type { EmbeddingStore } from './embedding-cache.ts';
 import { SentenceEncoder, defaultEncoderDir, readConcepts, readEncoderInfo } from './encoder.ts';
 import type { KeywordResult } from '../domain/prediction.ts';
-import { keywordScores } from './keywords.ts';
+import { createTitlePreparer, type TitlePreparer } from '../text/prepare.ts';
+import type { KeywordConfig } from './keyword-rules.ts';
+import { type KeywordScorer, createKeywordScorer } from './keywords.ts';
 import { type Manifest, type PoolSpec, loadManifest } from './manifest.ts';
 import { type FeatureBatch, type MemberOutput, type Neighbour, OnnxMember } from './onnx-member.ts';
 
@@ -40,29 +42,34 @@ export interface EncoderStatus {
 
 export class EnsembleClassifier implements TitleClassifier {
   readonly modelVersion: string;
+  readonly prepare: TitlePreparer;
+  private readonly keywordScore: KeywordScorer;
   private readonly pools: Record<Task, PoolSpec>;
 
   private constructor(
     readonly manifest: Manifest,
+    config: KeywordConfig,
     private readonly members: OnnxMember[],
     private readonly encoder: SentenceEncoder | null,
     readonly encoderStatus: EncoderStatus,
   ) {
     this.modelVersion = manifest.version;
+    this.prepare = createTitlePreparer(config.text);
+    this.keywordScore = createKeywordScorer(config.rules);
     this.pools = Object.fromEntries(TASKS.map((task) => [task, servedPool(manifest, task, encoder !== null)])) as Record<Task, PoolSpec>;
   }
 
   /**
-   * Loads and checks `dir/manifest.json`, creates every ONNX session (once per process) and, when
-   * the manifest has encoder members, the sentence encoder of `encoderDir` (default models/encoder
-   * or ENCODER_DIR).
+   * Loads and checks `dir/manifest.json` against `config` (the text tables and keyword rules it
+   * was trained with, pinned by their digests), creates every ONNX session and, when the manifest
+   * has encoder members, the sentence encoder of `encoderDir` (default models/encoder).
    */
-  static async load(dir: string, options: { encoderDir?: string } = {}): Promise<EnsembleClassifier> {
-    const manifest = loadManifest(dir);
+  static async load(dir: string, config: KeywordConfig, options: { encoderDir?: string } = {}): Promise<EnsembleClassifier> {
+    const manifest = loadManifest(dir, config);
     const { encoder, status } = await loadEncoder(manifest, options.encoderDir ?? defaultEncoderDir());
     const specs = manifest.members.filter((spec) => encoder || spec.input !== 'encoder');
     const members = await Promise.all(specs.map((spec) => OnnxMember.load(dir, spec)));
-    const classifier = new EnsembleClassifier(manifest, members, encoder, status);
+    const classifier = new EnsembleClassifier(manifest, config, members, encoder, status);
     if (status.state === 'absent' || status.state === 'mismatch') {
       logger.warn({ modelVersion: manifest.version, encoder: status }, `scoring without the sentence encoder: ${status.detail}`);
     }
@@ -86,7 +93,7 @@ export class EnsembleClassifier implements TitleClassifier {
 
   /** Every feature the members read, the encoder's included (the parity test's input too). */
   async featurize(titles: readonly PreparedTitle[], contexts?: readonly (ProfileContext | null)[]) {
-    const featurized = featurize(titles, contexts);
+    const featurized = featurize(titles, contexts, this.keywordScore);
     if (this.encoder) featurized.batch.encoder = await this.encoder.features(titles);
     return featurized;
   }
@@ -199,7 +206,8 @@ async function loadEncoder(manifest: Manifest, dir: string): Promise<{ encoder: 
  */
 export function featurize(
   titles: readonly PreparedTitle[],
-  contexts?: readonly (ProfileContext | null)[],
+  contexts: readonly (ProfileContext | null)[] | undefined,
+  keywordScores: KeywordScorer,
 ): { batch: FeatureBatch; keywords: KeywordResult[] } {
   const perProfile = new Map<readonly PreparedTitle[], KeywordResult[]>();
   const width = DENSE_FEATURES.length;

@@ -2,13 +2,14 @@
  * The keyword classifier: rules from `config/keywords.json` matched on the standardized title,
  * accent-insensitive and on whole words. Per task, the strongest matching rule decides; its weight
  * is the confidence, lowered when a rule for another class came close. No match gives the task's
- * default class (Professional, Other) with a low confidence. Matching is pure; the rule table is
- * read once, when first needed.
+ * default class (Professional, Other) with a low confidence. Matching is pure; the caller loads the
+ * rule table (keyword-rules.ts) and passes it in.
  */
 import { CLASSES, TASKS, type LabelOf, type Task } from '../domain/labels.ts';
 import type { KeywordResult, PositionPrediction, PreparedTitle, TaskPrediction, TitleClassifier } from '../domain/prediction.ts';
 import { compileScanner, foldAccents, toWords, type PatternHit, type PatternScanner, type Words } from '../text/patterns.ts';
-import { loadKeywordRules, type KeywordConfig, type KeywordRule, type KeywordRules } from './keyword-rules.ts';
+import { createTitlePreparer, type TitlePreparer } from '../text/prepare.ts';
+import type { KeywordConfig, KeywordRule, KeywordRules } from './keyword-rules.ts';
 
 /** Competing classes whose weights differ by less than this lower the winner's confidence. */
 const CLOSE_MARGIN = 0.2;
@@ -127,32 +128,9 @@ export function createKeywordPredictor(rules: KeywordRules): KeywordPredictor {
   return (title) => score(title).prediction;
 }
 
-let defaultScorer: KeywordScorer | undefined;
-
-/** Prediction and per-class rule scores with the rules in `config/keywords.json`. */
-export function keywordScores(title: PreparedTitle): KeywordResult {
-  defaultScorer ??= createKeywordScorer(defaultKeywordConfig().rules);
-  return defaultScorer(title);
-}
-
 /** `keywords-` and the content hash of the configuration. */
 export function keywordModelVersion(config: KeywordConfig): string {
   return `keywords-${config.contentHash}`;
-}
-
-let defaultConfig: KeywordConfig | undefined;
-let defaultPredictor: KeywordPredictor | undefined;
-
-/** The rules and text tables in `<repo>/config/`, read on first use. */
-export function defaultKeywordConfig(): KeywordConfig {
-  defaultConfig ??= loadKeywordRules();
-  return defaultConfig;
-}
-
-/** Predicts seniority and department of a prepared title with the rules in `config/keywords.json`. */
-export function keywordPredict(title: PreparedTitle): PositionPrediction {
-  defaultPredictor ??= createKeywordPredictor(defaultKeywordConfig().rules);
-  return defaultPredictor(title);
 }
 
 /**
@@ -161,11 +139,13 @@ export function keywordPredict(title: PreparedTitle): PositionPrediction {
  */
 export class KeywordClassifier implements TitleClassifier {
   readonly modelVersion: string;
+  readonly prepare: TitlePreparer;
   readonly #predict: KeywordPredictor;
 
-  constructor(config: KeywordConfig = defaultKeywordConfig()) {
+  constructor(config: KeywordConfig) {
     this.modelVersion = keywordModelVersion(config);
-    this.#predict = config === defaultConfig && defaultPredictor ? defaultPredictor : createKeywordPredictor(config.rules);
+    this.prepare = createTitlePreparer(config.text);
+    this.#predict = createKeywordPredictor(config.rules);
   }
 
   /** One prediction per title, in input order. */

@@ -10,6 +10,8 @@ import type { TitleClassifier } from '../domain/prediction.ts';
 import { logger } from '../logger.ts';
 import { defaultEncoderDir } from './encoder.ts';
 import { EnsembleClassifier, type EncoderStatus } from './ensemble.ts';
+import { DEFAULT_CONFIG_DIR } from '../text/text-config.ts';
+import { type KeywordConfig, loadKeywordRules } from './keyword-rules.ts';
 import { KeywordClassifier } from './keywords.ts';
 
 const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../models', import.meta.url));
@@ -22,25 +24,29 @@ export interface ClassifierSource {
   modelsDir?: string;
   /** Default: models/encoder of this checkout. */
   encoderDir?: string;
+  /** The text tables and keyword rules; default: config/ of this checkout. */
+  configDir?: string;
 }
 
 /** The shipped classifier, built once per process and source. */
 export function loadClassifier(source: ClassifierSource = {}): Promise<TitleClassifier> {
   const modelsDir = source.modelsDir ?? DEFAULT_MODELS_DIR;
   const encoderDir = source.encoderDir ?? defaultEncoderDir();
-  const key = JSON.stringify([modelsDir, encoderDir]);
+  const configDir = source.configDir ?? fileURLToPath(DEFAULT_CONFIG_DIR);
+  const key = JSON.stringify([modelsDir, encoderDir, configDir]);
   let classifier = loaded.get(key);
   if (!classifier) {
-    classifier = build(modelsDir, encoderDir);
+    classifier = build(modelsDir, encoderDir, loadKeywordRules(configDir));
     loaded.set(key, classifier);
   }
   return classifier;
 }
 
-async function build(modelsDir: string, encoderDir: string): Promise<TitleClassifier> {
-  if (existsSync(join(modelsDir, 'manifest.json'))) return EnsembleClassifier.load(modelsDir, { encoderDir });
+/** The one place the scorer is assembled: the model files, the encoder and the tables, all explicit. */
+async function build(modelsDir: string, encoderDir: string, config: KeywordConfig): Promise<TitleClassifier> {
+  if (existsSync(join(modelsDir, 'manifest.json'))) return EnsembleClassifier.load(modelsDir, config, { encoderDir });
   logger.warn({ modelsDir }, 'no model manifest: scoring with the keyword rules alone');
-  return new KeywordClassifier();
+  return new KeywordClassifier(config);
 }
 
 /** What /readyz reports of the classifier: its version and whether the sentence encoder serves. */

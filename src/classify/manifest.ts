@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { CLASSES, TASKS } from '../domain/labels.ts';
 import { describeIssues } from '../domain/profile.ts';
 import { DENSE_FEATURES } from '../features/title-features.ts';
-import { type ConfigDir, DEFAULT_CONFIG_DIR, TEXT_CONFIG_FILES, readConfigFile } from '../text/text-config.ts';
-import { KEYWORD_RULES_FILE } from './keyword-rules.ts';
+import { TEXT_CONFIG_FILES } from '../text/text-config.ts';
+import { KEYWORD_RULES_FILE, type KeywordConfig } from './keyword-rules.ts';
 
 /**
  * The config files a trained model depends on: the text tables shape its n-grams and language
@@ -20,9 +20,9 @@ import { KEYWORD_RULES_FILE } from './keyword-rules.ts';
  */
 export const MODEL_CONFIG_FILES: readonly string[] = [...Object.values(TEXT_CONFIG_FILES), KEYWORD_RULES_FILE];
 
-/** sha256 of each of MODEL_CONFIG_FILES in `dir`, by file name: what a manifest pins (`config`). */
-export function configDigests(dir: ConfigDir = DEFAULT_CONFIG_DIR): Record<string, string> {
-  return Object.fromEntries(MODEL_CONFIG_FILES.map((file) => [file, createHash('sha256').update(readConfigFile(dir, file).text).digest('hex')]));
+/** sha256 of each of MODEL_CONFIG_FILES as loaded, by file name: what a manifest pins (`config`). */
+export function configDigests(config: KeywordConfig): Record<string, string> {
+  return Object.fromEntries(MODEL_CONFIG_FILES.map((file) => [file, createHash('sha256').update(config.text.sources[file] ?? '').digest('hex')]));
 }
 
 const PerTask = <T extends z.ZodType>(item: T) => z.object({ seniority: item, department: item });
@@ -73,8 +73,11 @@ export const ManifestSchema = z.object({
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
-/** Reads and checks `dir/manifest.json`; every problem is an error naming what disagrees. */
-export function loadManifest(dir: string): Manifest {
+/**
+ * Reads and checks `dir/manifest.json` against this code and `config` (the tables the model will
+ * be served with); every problem is an error naming what disagrees.
+ */
+export function loadManifest(dir: string, config: KeywordConfig): Manifest {
   const path = join(dir, 'manifest.json');
   let json: unknown;
   try {
@@ -85,12 +88,12 @@ export function loadManifest(dir: string): Manifest {
   const parsed = ManifestSchema.safeParse(json);
   if (!parsed.success) throw new Error(`${path} is not a valid manifest: ${describeIssues(parsed.error)}`);
   const manifest = parsed.data;
-  const problems = manifestProblems(manifest, dir);
+  const problems = manifestProblems(manifest, dir, config);
   if (problems.length > 0) throw new Error(`${path} does not match this code: ${problems.join('; ')}`);
   return manifest;
 }
 
-function manifestProblems(m: Manifest, dir: string): string[] {
+function manifestProblems(m: Manifest, dir: string, config: KeywordConfig): string[] {
   const problems: string[] = [];
   for (const task of TASKS) {
     if (JSON.stringify(m.classes[task]) !== JSON.stringify(CLASSES[task])) problems.push(`classes.${task} differ from src/domain/labels.ts`);
@@ -110,7 +113,7 @@ function manifestProblems(m: Manifest, dir: string): string[] {
   }
   // A rule edited after training changes the features and the fallback the model was fitted and
   // evaluated with, under the same version: refused, as a changed feature layout is.
-  const current = configDigests();
+  const current = configDigests(config);
   for (const file of MODEL_CONFIG_FILES) {
     if (m.config[file] !== current[file]) {
       problems.push(`config/${file} ${m.config[file] ? 'differs from the one the model was trained with' : 'is not pinned by the manifest'} (retrain with npm run train, or restore the file)`);

@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { logLevel } from '../config.ts';
+import { logger } from '../logger.ts';
 import { registerClassify } from './commands/classify.ts';
 import { registerConsume } from './commands/consume.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
@@ -40,10 +42,11 @@ registerServe(program);
 registerVerify(program);
 
 try {
+  logger.level = logLevel();
   await program.parseAsync(process.argv);
 } catch (err) {
   process.stderr.write(`cv-pipeline: ${(err as Error).message}\n`);
-  if (process.env.LOG_LEVEL === 'debug') process.stderr.write(`${(err as Error).stack}\n`);
+  if (logger.level === 'debug') process.stderr.write(`${(err as Error).stack}\n`);
   process.exitCode = 1;
 }
 

@@ -37,7 +37,7 @@ export interface CareerFeatures {
   overlapMonths: number;
   /** Longest run of uncovered months between the first start and the last end. */
   longestGapMonths: number;
-  /** Seniority level (Junior=1 … Management=6) of each position in chronological order, undated last. */
+  /** Seniority level (Junior=1 … Management=6) of each position in chronological order (features/months.ts), undated last. */
   levels: number[];
   /** Highest seniority level reached; null if no positions. */
   highestLevel: number | null;

@@ -51,6 +51,8 @@ export interface ProfileContext {
  */
 export interface TitleClassifier {
   readonly modelVersion: string;
+  /** The text stage of the tables this classifier was built with: a raw title as its classify reads it. */
+  prepare(raw: string, organization?: string | null): PreparedTitle;
   classify(titles: readonly PreparedTitle[], contexts?: readonly (ProfileContext | null)[]): Promise<PositionPrediction[]>;
 }
 

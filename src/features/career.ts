@@ -9,11 +9,11 @@
  */
 import type { CareerFeatures, CareerInput } from '../domain/career.ts';
 import { seniorityLevel } from '../domain/labels.ts';
-import { monthsInclusive, parseAsOf, parseMonth } from './months.ts';
+import { chronologicalOrder, monthsInclusive, parseAsOf, parseMonth } from './months.ts';
 import { normalizeOrganization } from '../text/normalize.ts';
 
 
-/** The interface comments again, as data, so the README and the CLI can print them. */
+/** The interface comments again, as data: the README's table of career features is checked against them. */
 export const CAREER_FEATURE_DOCS: Record<keyof CareerFeatures, string> = {
   currentPositionIndex:
     'Index (input order) of the current position: latest-starting ACTIVE one, else the one that ended last; null if no positions.',
@@ -27,7 +27,8 @@ export const CAREER_FEATURE_DOCS: Record<keyof CareerFeatures, string> = {
   gapMonths: 'Months between the first start and the last end covered by no position.',
   overlapMonths: 'Months covered by more than one position, each month counted once.',
   longestGapMonths: 'Longest run of uncovered months between the first start and the last end.',
-  levels: 'Seniority level (Junior=1 … Management=6) of each position in chronological order, undated last.',
+  levels:
+    'Seniority level (Junior=1 … Management=6) of each position in chronological order: by start month, undated last, ties in reverse input order (CVs list the newest first).',
   highestLevel: 'Highest seniority level reached; null if no positions.',
   highestSeniority: 'Seniority label of the highest level reached; null if no positions.',
   senioritySlope:
@@ -142,11 +143,12 @@ function pickCurrent(timed: readonly Timed[]): Timed | null {
   return firstMax(timed, (t) => [endRank(t), t.start ?? -Infinity]);
 }
 
-/** By start; positions without a start go last. Array.sort is stable, so ties keep input order. */
+/**
+ * In chronological order (months.ts), read from the dates as given: clamping to asOf keeps the
+ * order of starts, so the dated ones stay sorted by their clamped start too.
+ */
 function chronological(timed: readonly Timed[]): Timed[] {
-  const dated = timed.filter(isDated).sort((a, b) => a.start - b.start);
-  const undated = timed.filter((t) => !isDated(t));
-  return [...dated, ...undated];
+  return chronologicalOrder(timed.map((t) => parseMonth(t.input.startDate, 'start'))).map((i) => timed[i]!);
 }
 
 function countOrganizations(inputs: readonly CareerInput[]): number {

@@ -37,3 +37,13 @@ export function parseAsOf(asOf: string): number {
 export function monthsInclusive(first: number, last: number): number {
   return last - first + 1;
 }
+
+/**
+ * Position indexes in chronological order: the one order of the career features, the context
+ * features and the stored `positions.chronological_rank`. By start month, undated last; ties and
+ * undated positions in reverse input order, since CVs list the newest position first.
+ */
+export function chronologicalOrder(starts: readonly (number | null)[]): number[] {
+  // Infinity - Infinity is NaN, which is falsy, so two undated positions fall through to the index.
+  return starts.map((_, i) => i).sort((a, b) => (starts[a] ?? Infinity) - (starts[b] ?? Infinity) || b - a);
+}

@@ -6,7 +6,7 @@
 import { CLASSES, TASKS, seniorityLevel, type Seniority } from '../domain/labels.ts';
 import type { KeywordResult, PreparedTitle, ProfileContext } from '../domain/prediction.ts';
 import { foldAccents } from '../text/patterns.ts';
-import { parseMonth } from './months.ts';
+import { chronologicalOrder, parseMonth } from './months.ts';
 import { normalizeOrganization } from '../text/normalize.ts';
 
 const WORD = /[\p{L}\p{N}]+/gu;
@@ -123,10 +123,7 @@ function keywordLevel(result: KeywordResult): number {
 function contextFeatures({ index, positions }: ProfileContext, kw: readonly KeywordResult[]): number[] {
   const position = positions[index]!;
   const starts = positions.map((p) => parseMonth(p.startDate, 'start'));
-  // Chronological order: by start month, undated last, ties by input order (newest first on CVs).
-  const chrono = positions
-    .map((_, i) => i)
-    .sort((a, b) => (starts[a] ?? Infinity) - (starts[b] ?? Infinity) || b - a);
+  const chrono = chronologicalOrder(starts);
   const rank = chrono.indexOf(index);
   const prev = rank > 0 ? chrono[rank - 1]! : null;
   const next = rank + 1 < chrono.length ? chrono[rank + 1]! : null;

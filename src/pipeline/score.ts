@@ -6,7 +6,6 @@ import { computeCareerFeatures } from '../features/career.ts';
 import type { PositionPrediction, PreparedTitle, ProfileContext, ScoredProfile, TitleClassifier } from '../domain/prediction.ts';
 import { standaloneContext } from '../features/title-features.ts';
 import type { ProfileMessage } from '../domain/profile.ts';
-import { prepareTitle } from '../text/prepare.ts';
 
 /**
  * Scores a batch of profiles with one classifier call for all their titles (batched inference is
@@ -20,7 +19,7 @@ export async function scoreProfiles(
   const titles: PreparedTitle[] = [];
   const contexts: ProfileContext[] = [];
   for (const profile of profiles) {
-    const profileTitles = profile.positions.map((pos) => prepareTitle(pos.position, pos.organization ?? null));
+    const profileTitles = profile.positions.map((pos) => classifier.prepare(pos.position, pos.organization ?? null));
     profileTitles.forEach((title, index) => {
       titles.push(title);
       contexts.push({ index, positions: profile.positions, titles: profileTitles });
@@ -68,7 +67,7 @@ export interface ScoredTitle {
  * trained on CV positions in this view too, so a bare title gets the CV conventions).
  */
 export async function scoreTitles(queries: readonly TitleQuery[], classifier: TitleClassifier): Promise<ScoredTitle[]> {
-  const titles = queries.map((q) => prepareTitle(q.title, q.organization ?? null));
+  const titles = queries.map((q) => classifier.prepare(q.title, q.organization ?? null));
   const predictions = await classifier.classify(titles, titles.map(standaloneContext));
   if (predictions.length !== titles.length) {
     throw new Error(`classifier ${classifier.modelVersion} returned ${predictions.length} predictions for ${titles.length} titles`);

@@ -3,10 +3,10 @@
  * (the page itself only renders). Reads only derived tables, so a page view costs little however
  * many predictions there are.
  */
-import { sql } from 'drizzle-orm';
 import { SENIORITY_CLASSES, TASKS, type Task } from '../domain/labels.ts';
 import { type BackfillRun, listRuns } from '../store/backfill-store.ts';
-import { type Db, queryRows } from '../store/db.ts';
+import type { Db } from '../store/db.ts';
+import { queryFile } from '../store/sql-file.ts';
 import { type ModelStatistics, readModelStatistics } from '../store/distribution-stats.ts';
 
 export interface VersionSummary {
@@ -99,10 +99,7 @@ const UNSURE_SHOWN = 10;
 
 export async function readDashboard(db: Db, requestedVersion: string | null): Promise<DashboardData> {
   const versions = (
-    await queryRows<{ model_version: string; positions: number; is_latest: boolean }>(
-      db,
-      sql`select model_version, positions, is_latest from analytics_model_versions order by registered_at desc, model_version desc`,
-    )
+    await queryFile<{ model_version: string; positions: number; is_latest: boolean }>(db, 'dashboard/model-versions.sql')
   ).map((r) => ({ modelVersion: r.model_version, positions: r.positions, isLatest: r.is_latest }));
   const version = requestedVersion ?? versions.find((v) => v.isLatest)?.modelVersion ?? null;
   const empty: DashboardData = {
@@ -122,41 +119,39 @@ export async function readDashboard(db: Db, requestedVersion: string | null): Pr
   if (version === null) return empty;
   const stats = await readModelStatistics(db, version);
   if (!stats) return empty;
+  const byVersion = { model_version: version };
   return {
     ...empty,
     stats,
     reference: await readReference(db, version),
     ...(await readDrift(db, version)),
-    fallbackDaily: await readFallbackDaily(db, version),
+    fallbackDaily: (
+      await queryFile<{ task: Task; scope_value: string; n: number; rate: number }>(db, 'dashboard/fallback-daily.sql', byVersion)
+    ).map((r) => ({ task: r.task, day: r.scope_value, n: r.n, rate: r.rate })),
     organizations: await readOrganizations(db, version),
+    // The page shows the analysts' named queries, cut to its space.
     tenure: (
-      await queryRows<{ seniority: string; n: number; median_months: number }>(
-        db,
-        sql`select seniority, n, median_months from tenure_stats where model_version = ${version}
-            order by array_position(${sql.param([...SENIORITY_CLASSES])}::text[], seniority)`,
-      )
-    ).map((r) => ({ seniority: r.seniority, n: r.n, medianMonths: r.median_months })),
+      await queryFile<{ seniority: string; positions: number; median_months: number }>(db, 'analytics/tenure-by-seniority.sql', byVersion)
+    ).map((r) => ({ seniority: r.seniority, n: r.positions, medianMonths: r.median_months })),
     transitions: (
-      await queryRows<{ from_department: string; to_department: string; moves: number; share: number }>(
+      await queryFile<{ from_department: string; to_department: string; moves: number; share: number }>(
         db,
-        sql`select from_department, to_department, moves, share from analytics_department_transitions
-            where model_version = ${version} and from_department <> to_department
-            order by moves desc, from_department, to_department limit ${TRANSITIONS_SHOWN}`,
+        'analytics/department-transitions.sql',
+        byVersion,
       )
-    ).map((r) => ({ from: r.from_department, to: r.to_department, moves: r.moves, share: r.share })),
+    )
+      .slice(0, TRANSITIONS_SHOWN)
+      .map((r) => ({ from: r.from_department, to: r.to_department, moves: r.moves, share: r.share })),
     promotion: await readPromotion(db, version),
     unsure: await readUnsure(db, version),
   };
 }
 
 async function readUnsure(db: Db, version: string): Promise<UnsurePosition[]> {
-  const rows = await queryRows<{ title: string; organization: string | null; seniority: string; seniority_confidence: number; department: string; department_confidence: number }>(
+  const rows = await queryFile<{ title: string; organization: string | null; seniority: string; seniority_confidence: number; department: string; department_confidence: number }>(
     db,
-    sql`select po.title, po.organization, pr.seniority, pr.seniority_confidence, pr.department, pr.department_confidence
-        from predictions pr join positions po using (profile_id, position_index)
-        where pr.model_version = ${version} and (pr.seniority_source = 'fallback' or pr.department_source = 'fallback')
-        order by least(pr.seniority_confidence, pr.department_confidence), po.title, pr.profile_id, pr.position_index
-        limit ${UNSURE_SHOWN}`,
+    'dashboard/unsure-positions.sql',
+    { model_version: version, limit: UNSURE_SHOWN },
   );
   return rows.map((r) => ({
     title: r.title,
@@ -169,20 +164,17 @@ async function readUnsure(db: Db, version: string): Promise<UnsurePosition[]> {
 }
 
 async function readReference(db: Db, version: string): Promise<DashboardData['reference']> {
-  const rows = await queryRows<{ task: Task; label: string; share: number }>(
-    db,
-    sql`select task, label, share from reference_distributions where model_version = ${version}`,
-  );
+  const rows = await queryFile<{ task: Task; label: string; share: number }>(db, 'dashboard/reference.sql', { model_version: version });
   const out: DashboardData['reference'] = {};
   for (const r of rows) (out[r.task] ??= {})[r.label] = r.share;
   return out;
 }
 
 async function readDrift(db: Db, version: string): Promise<Pick<DashboardData, 'driftOverall' | 'driftDaily'>> {
-  const rows = await queryRows<{ task: Task; scope: string; scope_value: string; n: number; psi: number; js: number; threshold: number; flagged: boolean }>(
+  const rows = await queryFile<{ task: Task; scope: string; scope_value: string; n: number; psi: number; js: number; threshold: number; flagged: boolean }>(
     db,
-    sql`select task, scope, scope_value, n, psi, js, threshold, flagged from drift_stats
-        where model_version = ${version} order by scope_value, task`,
+    'dashboard/drift.sql',
+    { model_version: version },
   );
   const order = (t: Task) => TASKS.indexOf(t);
   return {
@@ -196,23 +188,13 @@ async function readDrift(db: Db, version: string): Promise<Pick<DashboardData, '
   };
 }
 
-async function readFallbackDaily(db: Db, version: string): Promise<FallbackPoint[]> {
-  const rows = await queryRows<{ task: Task; scope_value: string; n: number; rate: number }>(
-    db,
-    sql`select task, scope_value, n, rate from fallback_rates
-        where model_version = ${version} and scope = 'ingestion_day' order by scope_value, task`,
-  );
-  return rows.map((r) => ({ task: r.task, day: r.scope_value, n: r.n, rate: r.rate }));
-}
-
 async function readOrganizations(db: Db, version: string): Promise<OrganizationMix[]> {
-  const rows = await queryRows<Record<string, unknown> & { organization: string; positions: number }>(
+  const rows = await queryFile<Record<string, unknown> & { organization: string; positions: number }>(
     db,
-    sql`select organization, positions, junior, professional, senior, lead, director, management
-        from analytics_seniority_mix_by_organization where model_version = ${version}
-        order by positions desc, organization limit ${ORGANIZATIONS_SHOWN}`,
+    'analytics/seniority-mix-by-organization.sql',
+    { model_version: version },
   );
-  return rows.map((r) => ({
+  return rows.slice(0, ORGANIZATIONS_SHOWN).map((r) => ({
     organization: r.organization,
     positions: r.positions,
     // The view has one column per level, named as the level in lower case.
@@ -221,9 +203,10 @@ async function readOrganizations(db: Db, version: string): Promise<OrganizationM
 }
 
 async function readPromotion(db: Db, version: string): Promise<PromotionRow | null> {
-  const [row] = await queryRows<{ profiles: number; transitions: number; promotions: number; promotion_rate: number; promoted_profile_share: number }>(
+  const [row] = await queryFile<{ profiles: number; transitions: number; promotions: number; promotion_rate: number; promoted_profile_share: number }>(
     db,
-    sql`select profiles, transitions, promotions, promotion_rate, promoted_profile_share from promotion_stats where model_version = ${version}`,
+    'dashboard/promotion.sql',
+    { model_version: version },
   );
   return row
     ? { profiles: row.profiles, transitions: row.transitions, promotions: row.promotions, promotionRate: row.promotion_rate, promotedProfileShare: row.promoted_profile_share }

@@ -11,11 +11,11 @@
 import { type Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { sql } from 'drizzle-orm';
 import type { PositionPrediction } from '../domain/prediction.ts';
 import { TASKS } from '../domain/labels.ts';
 import { logger } from '../logger.ts';
-import { type Db, queryRows } from '../store/db.ts';
+import type { Db } from '../store/db.ts';
+import { queryFile } from '../store/sql-file.ts';
 import type { StreamingProbe, StreamingStatus } from './streaming-status.ts';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'paused', 'prioritized', 'waiting-children'] as const;
@@ -219,11 +219,8 @@ function watchJobDurations(queue: Queue, connection: Redis, histogram: Histogram
 
 async function readDbSnapshot(db: Db): Promise<DbSnapshot> {
   return {
-    models: await queryRows(
-      db,
-      sql`select model_version, positions, profiles, seniority_fallback_rate, department_fallback_rate from model_stats`,
-    ),
-    classes: await queryRows(db, sql`select model_version, task, label, n from distribution_stats where scope = 'overall'`),
-    drift: await queryRows(db, sql`select model_version, task, psi, js from drift_stats where scope = 'overall'`),
+    models: await queryFile(db, 'metrics/model-stats.sql'),
+    classes: await queryFile(db, 'metrics/class-counts.sql'),
+    drift: await queryFile(db, 'metrics/drift.sql'),
   };
 }

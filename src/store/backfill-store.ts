@@ -145,6 +145,18 @@ export async function listRuns(db: Db, limit = 20): Promise<BackfillRun[]> {
   return rows.map(toRun);
 }
 
+/**
+ * The model versions that scored something. Asked per registered version, so each test is one
+ * index probe instead of a scan of every prediction.
+ */
+export async function scoredModelVersions(db: Db): Promise<string[]> {
+  const rows = await queryRows<{ v: string }>(db, sql`
+    select version as v from model_versions mv
+    where exists (select 1 from predictions pr where pr.model_version = mv.version)
+    order by 1`);
+  return rows.map((r) => r.v);
+}
+
 interface PositionRow {
   profile_id: string;
   position_index: number;

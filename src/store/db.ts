@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import type { SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
+import { CLASSES, TASKS } from '../domain/labels.ts';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -51,7 +52,10 @@ async function openPostgres(url: string): Promise<Database> {
     db,
     kind: 'postgres',
     location: redact(url),
-    migrate: () => migratePg(drizzlePg(pool), { migrationsFolder: MIGRATIONS }),
+    migrate: async () => {
+      await migratePg(drizzlePg(pool), { migrationsFolder: MIGRATIONS });
+      await writeLabels(db);
+    },
     close: () => pool.end(),
   };
 }
@@ -64,9 +68,21 @@ async function openPglite(dir: string): Promise<Database> {
     db,
     kind: 'pglite',
     location: dir,
-    migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS }),
+    migrate: async () => {
+      await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS });
+      await writeLabels(db);
+    },
     close: () => client.close(),
   };
+}
+
+/** The classes of domain/labels.ts with their order, for SQL to sort by (an upsert: workers migrate concurrently). */
+async function writeLabels(db: Db): Promise<void> {
+  const rows = TASKS.flatMap((task) => CLASSES[task].map((label, i) => ({ task, label, ordinal: i + 1 })));
+  await db
+    .insert(schema.labels)
+    .values(rows)
+    .onConflictDoUpdate({ target: [schema.labels.task, schema.labels.label], set: { ordinal: sql`excluded.ordinal` } });
 }
 
 function redact(url: string): string {

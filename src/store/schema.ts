@@ -35,6 +35,21 @@ export const modelVersions = pgTable('model_versions', {
   createdAt: createdAt(),
 });
 
+/**
+ * The classes of both tasks in their order (domain/labels.ts), written at every migration so that
+ * SQL sorts levels by joining this table instead of repeating the list.
+ */
+export const labels = pgTable(
+  'labels',
+  {
+    task: text('task').notNull(),
+    label: text('label').notNull(),
+    /** 1-based; for seniority, the level on the career ladder. */
+    ordinal: integer('ordinal').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.task, t.label] })],
+);
+
 export const profiles = pgTable('profiles', {
   profileId: text('profile_id').primaryKey(),
   /** Where the profile came from: `file:<name>` or `kafka:<topic>`. */
@@ -63,6 +78,13 @@ export const positions = pgTable(
     startDate: text('start_date'),
     endDate: text('end_date'),
     status: text('status'),
+    /**
+     * The dates as month indexes and the place in the profile's chronological order, computed by
+     * features/months.ts when the row is written, so SQL never repeats the date rules.
+     */
+    startMonth: integer('start_month'),
+    endMonth: integer('end_month'),
+    chronologicalRank: integer('chronological_rank'),
   },
   (t) => [
     primaryKey({ columns: [t.profileId, t.positionIndex] }),

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type SQL, sql } from 'drizzle-orm';
+import { type Db, queryRows } from './db.ts';
 
 export const SQL_DIR = new URL('../../sql/', import.meta.url);
 
@@ -43,4 +44,21 @@ export function bindParameters(statement: string, params: Readonly<Record<string
   }
   chunks.push(sql.raw(statement.slice(last)));
   return sql.join(chunks);
+}
+
+const statements = new Map<string, string>();
+
+/**
+ * Runs the one statement of `sql/<relativePath>` with its `:name` parameters bound; the file is read
+ * once per process.
+ */
+export async function queryFile<T>(db: Db, relativePath: string, params: Readonly<Record<string, unknown>> = {}): Promise<T[]> {
+  let statement = statements.get(relativePath);
+  if (statement === undefined) {
+    const found = readStatements(relativePath);
+    if (found.length !== 1) throw new Error(`sql/${relativePath} must hold exactly one statement, not ${found.length}`);
+    statement = found[0]!;
+    statements.set(relativePath, statement);
+  }
+  return queryRows<T>(db, bindParameters(statement, params));
 }

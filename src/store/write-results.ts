@@ -7,6 +7,7 @@ import { type SQL, inArray, sql } from 'drizzle-orm';
 import type { DeadLetter } from '../domain/dead-letter.ts';
 import type { ScoredProfile } from '../domain/prediction.ts';
 import { contentHash } from '../domain/parse.ts';
+import { chronologicalOrder, parseMonth } from '../features/months.ts';
 import type { Db } from './db.ts';
 import { inTransaction } from './transaction.ts';
 import { careerFeatures, deadLetters, modelVersions, positions, profiles } from './schema.ts';
@@ -100,16 +101,37 @@ export async function writeScoredProfiles(tx: Db, scored: readonly ScoredProfile
       ['start_date', 'text', rows.map((r) => r.position.startDate ?? null)],
       ['end_date', 'text', rows.map((r) => r.position.endDate ?? null)],
       ['status', 'text', rows.map((r) => r.position.status ?? null)],
+      ['start_month', 'int', rows.map((r) => r.startMonth)],
+      ['end_month', 'int', rows.map((r) => r.endMonth)],
+      ['chronological_rank', 'int', rows.map((r) => r.chronologicalRank)],
     ], 'on conflict do nothing'), // an existing row has the same content hash, so the same values
   );
   await upsertPredictions(tx, latest);
   await upsertCareer(tx, latest);
 }
 
-type ScoredPositionRow = ScoredProfile['positions'][number] & { profileId: string; modelVersion: string };
+type ScoredPositionRow = ScoredProfile['positions'][number] & {
+  profileId: string;
+  modelVersion: string;
+  startMonth: number | null;
+  endMonth: number | null;
+  chronologicalRank: number;
+};
 
 function positionRows(scored: readonly ScoredProfile[]): ScoredPositionRow[] {
-  return scored.flatMap((p) => p.positions.map((s) => ({ profileId: p.profileId, modelVersion: p.modelVersion, ...s })));
+  return scored.flatMap((p) => {
+    const starts = p.positions.map((s) => parseMonth(s.position.startDate, 'start'));
+    const ranks = new Array<number>(starts.length);
+    chronologicalOrder(starts).forEach((at, rank) => (ranks[at] = rank));
+    return p.positions.map((s, at) => ({
+      profileId: p.profileId,
+      modelVersion: p.modelVersion,
+      ...s,
+      startMonth: starts[at] ?? null,
+      endMonth: parseMonth(s.position.endDate, 'end'),
+      chronologicalRank: ranks[at]!,
+    }));
+  });
 }
 
 /**

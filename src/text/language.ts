@@ -6,7 +6,7 @@
 import { franc } from 'franc-min';
 import type { Language } from '../domain/labels.ts';
 import { compileScanner } from './patterns.ts';
-import { defaultTextConfigOnce, type LanguageMarkers } from './text-config.ts';
+import type { LanguageMarkers } from './text-config.ts';
 
 type Known = Exclude<Language, 'unknown'>;
 const KNOWN: readonly Known[] = ['en', 'de', 'fr'];
@@ -70,12 +70,4 @@ export function createLanguageDetector(markers: LanguageMarkers): LanguageDetect
   };
 
   return Object.assign(detect, { scores });
-}
-
-let defaultDetector: ReturnType<typeof createLanguageDetector> | undefined;
-
-/** Language of a title ('unknown' when short and without marker words), with the tables in `config/`. */
-export function detectLanguage(title: string): Language {
-  defaultDetector ??= createLanguageDetector(defaultTextConfigOnce().languageMarkers);
-  return defaultDetector(title);
 }

@@ -6,7 +6,7 @@
  * `config/gender-forms.json`; this file holds only the mechanics.
  */
 import { compilePhraseMap, type PhraseReplacer } from './phrase-map.ts';
-import { defaultTextConfigOnce, type Abbreviations, type GenderForms } from './text-config.ts';
+import type { Abbreviations, GenderForms } from './text-config.ts';
 
 // Zero-width characters, bidi controls, joiners, soft hyphen, variation selectors and tag
 // characters: invisible, so a title that contains them must read as the same title without them.
@@ -187,7 +187,10 @@ export interface NormalizerTables {
   genderForms: GenderForms;
 }
 
-/** Builds a normalizer from the tables; the returned function is pure. */
+/**
+ * Builds a normalizer from the tables; the returned function is pure. `organization`, when given,
+ * is removed from the title where it names the employer ("Sales Manager bei ACME GmbH" with "ACME GmbH").
+ */
 export function createNormalizer(tables: NormalizerTables): TitleNormalizer {
   const gender = compileGenderForms(tables.genderForms);
   const symbols = compileSymbols(tables.abbreviations.symbols);
@@ -206,17 +209,6 @@ export function createNormalizer(tables: NormalizerTables): TitleNormalizer {
     const joined = words.map((w) => gender.masculinize(w)).join(' ');
     return expand(joined);
   };
-}
-
-let defaultNormalizer: TitleNormalizer | undefined;
-
-/**
- * Normalizes a job title with the tables in `config/`. `organization`, when given, is removed from
- * the title where it names the employer ("Sales Manager bei ACME GmbH" with "ACME GmbH").
- */
-export function normalizeTitle(raw: string, organization?: string | null): string {
-  defaultNormalizer ??= createNormalizer(defaultTextConfigOnce());
-  return defaultNormalizer(raw, organization);
 }
 
 /**

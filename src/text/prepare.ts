@@ -5,7 +5,7 @@ import type { PreparedTitle } from '../domain/prediction.ts';
 import { createLanguageDetector, type LanguageDetector } from './language.ts';
 import { createNormalizer, type TitleNormalizer } from './normalize.ts';
 import { createStandardizer, type TitleStandardizer } from './standardize.ts';
-import { defaultTextConfigOnce, type TextConfig } from './text-config.ts';
+import type { TextConfig } from './text-config.ts';
 
 export type TitlePreparer = (raw: string, organization?: string | null) => PreparedTitle;
 
@@ -26,12 +26,4 @@ export function createTitlePreparer(config: Omit<TextConfig, 'sources'>): TitleP
       organization: organization ?? null,
     };
   };
-}
-
-let defaultPreparer: TitlePreparer | undefined;
-
-/** Prepares a raw title with the tables in `config/`; `raw` is kept verbatim. */
-export function prepareTitle(raw: string, organization?: string | null): PreparedTitle {
-  defaultPreparer ??= createTitlePreparer(defaultTextConfigOnce());
-  return defaultPreparer(raw, organization);
 }

@@ -5,19 +5,11 @@
  */
 import { surfaceForm } from './normalize.ts';
 import { compilePhraseMap } from './phrase-map.ts';
-import { defaultTextConfigOnce, type TitleStandards } from './text-config.ts';
+import type { TitleStandards } from './text-config.ts';
 
 export type TitleStandardizer = (normalized: string) => string;
 
 /** Builds a standardizer over normalized titles; the returned function is pure. */
 export function createStandardizer(standards: TitleStandards): TitleStandardizer {
   return compilePhraseMap(standards.standards, surfaceForm);
-}
-
-let defaultStandardizer: TitleStandardizer | undefined;
-
-/** Standardizes a normalized title (output of `normalizeTitle`) with the table in `config/`. */
-export function standardizeTitle(normalized: string): string {
-  defaultStandardizer ??= createStandardizer(defaultTextConfigOnce().titleStandards);
-  return defaultStandardizer(normalized);
 }

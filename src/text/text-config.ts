@@ -142,11 +142,3 @@ export function loadTextConfig(dir: ConfigDir = DEFAULT_CONFIG_DIR): TextConfig 
     sources,
   };
 }
-
-let defaultTextConfig: TextConfig | undefined;
-
-/** The tables in `<repo>/config/`, read on first use. */
-export function defaultTextConfigOnce(): TextConfig {
-  defaultTextConfig ??= loadTextConfig();
-  return defaultTextConfig;
-}

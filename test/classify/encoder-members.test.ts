@@ -15,13 +15,13 @@ import { shareEmbeddings } from '../../src/store/model-registration.ts';
 import { loadManifest } from '../../src/classify/manifest.ts';
 import { logger } from '../../src/logger.ts';
 import { openDatabase, queryRows } from '../../src/store/db.ts';
-import { prepareTitle } from '../../src/text/prepare.ts';
 import { missingEncoder } from '../helpers/required-services.ts';
+import { keywordConfig, prepareTitle } from '../helpers/text.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 // A model with encoder members: the shipped one, or the reduced one CI trains.
 const modelDir = [join(root, 'models'), process.env.EXTRA_MODELS_DIR].find(
-  (dir): dir is string => !!dir && existsSync(join(dir, 'manifest.json')) && loadManifest(dir).encoder !== null,
+  (dir): dir is string => !!dir && existsSync(join(dir, 'manifest.json')) && loadManifest(dir, keywordConfig).encoder !== null,
 );
 const encoderInstalled = !missingEncoder('the encoder members served with the sentence encoder');
 
@@ -36,7 +36,7 @@ describe.runIf(modelDir)('encoder members', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it.runIf(encoderInstalled)('serve with the encoder: members, neighbours and the explanation', async () => {
-    const ensemble = await EnsembleClassifier.load(dir);
+    const ensemble = await EnsembleClassifier.load(dir, keywordConfig);
     expect(ensemble.encoderStatus.state).toBe('loaded');
     const [prediction] = await ensemble.classify([titles[0]!]);
     for (const task of ['seniority', 'department'] as const) {
@@ -55,15 +55,15 @@ describe.runIf(modelDir)('encoder members', () => {
     const database = await openDatabase({ pgliteDir: 'memory://' });
     try {
       await database.migrate();
-      const first = await EnsembleClassifier.load(dir);
+      const first = await EnsembleClassifier.load(dir, keywordConfig);
       shareEmbeddings(first, database.db);
       await first.classify(titles);
       const rows = await queryRows<{ n: number; version: string }>(
         database.db,
         sql`select count(*)::int as n, min(encoder_version) as version from title_embeddings`,
       );
-      expect(rows[0]).toEqual({ n: titles.length, version: loadManifest(dir).encoder!.version });
-      const second = await EnsembleClassifier.load(dir);
+      expect(rows[0]).toEqual({ n: titles.length, version: loadManifest(dir, keywordConfig).encoder!.version });
+      const second = await EnsembleClassifier.load(dir, keywordConfig);
       shareEmbeddings(second, database.db);
       await second.classify(titles);
       expect(second.embeddingCacheStats()).toEqual({ lruHits: 0, storeHits: titles.length, computed: 0 });
@@ -74,7 +74,7 @@ describe.runIf(modelDir)('encoder members', () => {
 
   it('serve without the encoder where it is absent, say so once, and name the deciding members', async () => {
     const warn = vi.spyOn(logger, 'warn');
-    const ensemble = await EnsembleClassifier.load(dir, { encoderDir: join(scratch, 'absent') });
+    const ensemble = await EnsembleClassifier.load(dir, keywordConfig, { encoderDir: join(scratch, 'absent') });
     expect(ensemble.encoderStatus.state).toBe('absent');
     expect(ensemble.encoderStatus.detail).toContain('npm run models:encoder');
     expect(warn).toHaveBeenCalledTimes(1);
@@ -95,12 +95,12 @@ describe.runIf(modelDir)('encoder members', () => {
   it('treat another encoder version as absent, not as a silent mix', async () => {
     const other = join(scratch, 'other');
     mkdirSync(other);
-    const wanted = loadManifest(dir).encoder!;
+    const wanted = loadManifest(dir, keywordConfig).encoder!;
     writeFileSync(
       join(other, 'encoder.json'),
       JSON.stringify({ name: 'multilingual-e5-small', version: `${wanted.version}-other`, dim: 384, prefix: 'query: ', pooling: 'mean', normalize: true, dtype: 'q8', onnxSha256: '0', source: 'test', licence: 'MIT' }),
     );
-    const ensemble = await EnsembleClassifier.load(dir, { encoderDir: other });
+    const ensemble = await EnsembleClassifier.load(dir, keywordConfig, { encoderDir: other });
     expect(ensemble.encoderStatus).toEqual({ state: 'mismatch', detail: expect.stringContaining(wanted.version) });
     const [p] = await ensemble.classify([titles[1]!]);
     expect(Object.keys(p!.department.members!).some((m) => m.startsWith('encoder_'))).toBe(false);

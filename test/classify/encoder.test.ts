@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SentenceEncoder, defaultEncoderDir, encoderFeatureNames, readConcepts } from '../../src/classify/encoder.ts';
 import { CLASSES } from '../../src/domain/labels.ts';
-import { prepareTitle } from '../../src/text/prepare.ts';
 import { missingEncoder } from '../helpers/required-services.ts';
+import { prepareTitle } from '../helpers/text.ts';
 
 const dir = defaultEncoderDir();
 const installed = !missingEncoder('the sentence encoder tests');

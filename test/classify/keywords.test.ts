@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KeywordClassifier, createKeywordPredictor, keywordPredict } from '../../src/classify/keywords.ts';
+import { KeywordClassifier, createKeywordPredictor } from '../../src/classify/keywords.ts';
 import { loadKeywordRules, parseKeywordRules, type KeywordRules } from '../../src/classify/keyword-rules.ts';
 import type { Department, Seniority } from '../../src/domain/labels.ts';
-import { prepareTitle } from '../../src/text/prepare.ts';
 import { DEFAULT_CONFIG_DIR } from '../../src/text/text-config.ts';
+import { keywordConfig, keywordPredict, prepareTitle } from '../helpers/text.ts';
 
 const predict = (raw: string, organization?: string) => keywordPredict(prepareTitle(raw, organization));
 
@@ -203,13 +203,13 @@ afterEach(() => {
 describe('KeywordClassifier', () => {
   it('classifies a batch in input order, like keywordPredict', async () => {
     const titles = ['CEO', 'Werkstudent Marketing', 'Einkäufer'].map((t) => prepareTitle(t));
-    const classifier = new KeywordClassifier();
+    const classifier = new KeywordClassifier(keywordConfig);
     expect(await classifier.classify(titles)).toEqual(titles.map(keywordPredict));
     expect(await classifier.classify([])).toEqual([]);
   });
 
   it('names its version after the content of its configuration', () => {
-    const version = new KeywordClassifier().modelVersion;
+    const version = new KeywordClassifier(keywordConfig).modelVersion;
     expect(version).toMatch(/^keywords-[0-9a-f]{10}$/);
     expect(new KeywordClassifier(loadKeywordRules(copyConfig())).modelVersion).toBe(version);
   });
@@ -219,7 +219,7 @@ describe('KeywordClassifier', () => {
     editRules(dir, (rules) => {
       rules.rules.seniority[0]!.weight = 0.5;
     });
-    expect(new KeywordClassifier(loadKeywordRules(dir)).modelVersion).not.toBe(new KeywordClassifier().modelVersion);
+    expect(new KeywordClassifier(loadKeywordRules(dir)).modelVersion).not.toBe(new KeywordClassifier(keywordConfig).modelVersion);
   });
 
   it('gets a new version when an abbreviation changes', () => {
@@ -228,7 +228,7 @@ describe('KeywordClassifier', () => {
     const table = JSON.parse(readFileSync(path, 'utf8')) as { abbreviations: Record<string, string> };
     table.abbreviations['xyz'] = 'senior';
     writeFileSync(path, JSON.stringify(table));
-    expect(new KeywordClassifier(loadKeywordRules(dir)).modelVersion).not.toBe(new KeywordClassifier().modelVersion);
+    expect(new KeywordClassifier(loadKeywordRules(dir)).modelVersion).not.toBe(new KeywordClassifier(keywordConfig).modelVersion);
   });
 
   it('lets the earlier of two equally strong rules decide', () => {

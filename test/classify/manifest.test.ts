@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EnsembleClassifier } from '../../src/classify/ensemble.ts';
 import { loadClassifier } from '../../src/classify/load-classifier.ts';
-import { prepareTitle } from '../../src/text/prepare.ts';
+import { keywordConfig, prepareTitle } from '../helpers/text.ts';
 
 const shipped = fileURLToPath(new URL('../../models', import.meta.url));
 
@@ -21,7 +21,7 @@ function tamperedCopy(edit: (manifest: Record<string, any>, dir: string) => void
 
 describe('loading the shipped ensemble', () => {
   it('scores a batch with a source and per-member probabilities for each task', async () => {
-    const ensemble = await EnsembleClassifier.load(shipped);
+    const ensemble = await EnsembleClassifier.load(shipped, keywordConfig);
     const [p] = await ensemble.classify([prepareTitle('Senior Software Engineer')]);
     for (const task of ['seniority', 'department'] as const) {
       expect(['ensemble', 'fallback']).toContain(p![task].source);
@@ -45,30 +45,30 @@ describe('loading the shipped ensemble', () => {
 
   it('refuses a manifest whose classes differ from the code', async () => {
     const dir = tamperedCopy((m) => m.classes.seniority.reverse());
-    await expect(EnsembleClassifier.load(dir)).rejects.toThrow(/classes\.seniority differ/);
+    await expect(EnsembleClassifier.load(dir, keywordConfig)).rejects.toThrow(/classes\.seniority differ/);
   });
 
   it('refuses a manifest whose feature layout differs from the featurizer', async () => {
     const dir = tamperedCopy((m) => m.denseFeatures.pop());
-    await expect(EnsembleClassifier.load(dir)).rejects.toThrow(/denseFeatures differ/);
+    await expect(EnsembleClassifier.load(dir, keywordConfig)).rejects.toThrow(/denseFeatures differ/);
   });
 
   it.each(['keywords.json', 'title-standards.json'])('refuses a model trained with another config/%s', async (file) => {
     // What an edited rule looks like to serving: the file's digest no longer matches the pin.
     const dir = tamperedCopy((m) => (m.config[file] = '0'.repeat(64)));
-    await expect(EnsembleClassifier.load(dir)).rejects.toThrow(new RegExp(`config/${file.replace('.', '\\.')} differs from the one the model was trained with`));
+    await expect(EnsembleClassifier.load(dir, keywordConfig)).rejects.toThrow(new RegExp(`config/${file.replace('.', '\\.')} differs from the one the model was trained with`));
     const unpinned = tamperedCopy((m) => delete m.config[file]);
-    await expect(EnsembleClassifier.load(unpinned)).rejects.toThrow(/is not pinned by the manifest/);
+    await expect(EnsembleClassifier.load(unpinned, keywordConfig)).rejects.toThrow(/is not pinned by the manifest/);
   });
 
   it('refuses a manifest that names a missing model file', async () => {
     const dir = tamperedCopy((m, d) => rmSync(join(d, m.members[0].files.department)));
-    await expect(EnsembleClassifier.load(dir)).rejects.toThrow(/is missing/);
+    await expect(EnsembleClassifier.load(dir, keywordConfig)).rejects.toThrow(/is missing/);
   });
 
   it('refuses a pool with the wrong number of weights', async () => {
     const dir = tamperedCopy((m) => m.ensemble.department.weights.push(1));
-    await expect(EnsembleClassifier.load(dir)).rejects.toThrow(/weights for/);
+    await expect(EnsembleClassifier.load(dir, keywordConfig)).rejects.toThrow(/weights for/);
   });
 
   it('never falls back to keywords silently when the manifest is broken', async () => {

@@ -12,7 +12,7 @@ import { defaultEncoderDir } from '../../src/classify/encoder.ts';
 import { TASKS } from '../../src/domain/labels.ts';
 import type { PreparedTitle, ProfileContext } from '../../src/domain/prediction.ts';
 import type { Position } from '../../src/domain/profile.ts';
-import { prepareTitle } from '../../src/text/prepare.ts';
+import { keywordConfig, prepareTitle } from '../helpers/text.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 // The shipped models, plus a freshly trained reduced model where CI built one.
@@ -53,7 +53,7 @@ describe.each(modelDirs)('ONNX serving parity with Python for %s', (dir) => {
     'reproduces every member and the pool within 1e-4 on the golden set',
     async () => {
       expect(golden.rows.length).toBeGreaterThan(100);
-      const ensemble = await EnsembleClassifier.load(dir);
+      const ensemble = await EnsembleClassifier.load(dir, keywordConfig);
       expect(ensemble.encoderStatus.state).toBe(usesEncoder ? 'loaded' : 'unused');
       const { titles, contexts } = goldenInputs(golden);
       const scores = await ensemble.score((await ensemble.featurize(titles, contexts)).batch);
@@ -69,7 +69,7 @@ describe.each(modelDirs)('ONNX serving parity with Python for %s', (dir) => {
   );
 
   it.runIf(usesEncoder)('reproduces the pool without the encoder where the encoder is absent', async () => {
-    const ensemble = await EnsembleClassifier.load(dir, { encoderDir: join(dir, 'no-such-encoder') });
+    const ensemble = await EnsembleClassifier.load(dir, keywordConfig, { encoderDir: join(dir, 'no-such-encoder') });
     expect(ensemble.encoderStatus.state).toBe('absent');
     const { titles, contexts } = goldenInputs(golden);
     const scores = await ensemble.score((await ensemble.featurize(titles, contexts)).batch);

@@ -14,9 +14,10 @@ import { checkCsvPaths, parseColumns } from '../../src/cli/csv-options.ts';
 import { createProgress } from '../../src/cli/progress.ts';
 import { titleAnswer } from '../../src/pipeline/answer.ts';
 import { scoreTitles } from '../../src/pipeline/score.ts';
+import { keywordConfig } from '../helpers/text.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cv-csv-'));
-const classifier = new KeywordClassifier();
+const classifier = new KeywordClassifier(keywordConfig);
 const off = createProgress({ label: 'classify', unit: 'rows', enabled: false });
 let n = 0;
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CareerInput } from '../../src/domain/career.ts';
 import { CAREER_FEATURE_DOCS, computeCareerFeatures } from '../../src/features/career.ts';
@@ -251,7 +252,7 @@ describe('computeCareerFeatures: incomplete and faulty dates', () => {
       AS_OF,
     );
     expect(f.positionCount).toBe(4);
-    expect(f.levels).toEqual([2, 3, 4, 1]); // dated by start, then undated in input order
+    expect(f.levels).toEqual([2, 3, 1, 4]); // dated by start, then undated in reverse input order (CVs list the newest first)
     expect(f.promotions).toBe(2);
     expect(f.stepDowns).toBe(1);
     expect(f.currentPositionIndex).toBe(0);
@@ -453,5 +454,11 @@ describe('CAREER_FEATURE_DOCS', () => {
       expect(doc.trim()).not.toBe('');
       expect(doc).not.toContain('\n');
     }
+  });
+
+  it('is the README\'s table of career features, row for row', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = readme.split('\n').filter((line) => /^\| `[a-zA-Z]+` \| /.test(line) && Object.hasOwn(CAREER_FEATURE_DOCS, line.split('`')[1]!));
+    expect(rows).toEqual(Object.entries(CAREER_FEATURE_DOCS).map(([name, doc]) => `| \`${name}\` | ${doc.replace(/\|/g, '\\|')} |`));
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { Department, Seniority } from '../../src/domain/labels.ts';
 import type { PositionPrediction, PreparedTitle, TitleClassifier } from '../../src/domain/prediction.ts';
+import { prepareTitle } from './text.ts';
 
 export function fixedClassifier(
   modelVersion: string,
@@ -12,6 +13,7 @@ export function fixedClassifier(
 ): TitleClassifier {
   return {
     modelVersion,
+    prepare: prepareTitle,
     classify: async (titles: readonly PreparedTitle[]): Promise<PositionPrediction[]> =>
       titles.map((t) => {
         const [seniority, department] = answers[t.raw] ?? fallback;

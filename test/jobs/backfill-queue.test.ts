@@ -18,7 +18,7 @@ import { testDatabaseKinds } from '../helpers/databases.ts';
 import { fixedClassifier } from '../helpers/fixed-classifier.ts';
 import { missingServices } from '../helpers/required-services.ts';
 
-if (!process.env.LOG_LEVEL) logger.level = 'warn';
+logger.level = process.env.LOG_LEVEL ?? 'warn';
 const skip = missingServices(['REDIS_URL', 'TEST_DATABASE_URL'], 'the backfill queue tests');
 
 describe.skipIf(skip)('backfill through BullMQ (Redis, Postgres server)', () => {

@@ -14,7 +14,7 @@ import { datasetProfiles } from '../helpers/career-dataset.ts';
 import { testDatabaseKinds } from '../helpers/databases.ts';
 import { fixedClassifier } from '../helpers/fixed-classifier.ts';
 
-if (!process.env.LOG_LEVEL) logger.level = 'warn';
+logger.level = process.env.LOG_LEVEL ?? 'warn';
 
 const oldV1 = fixedClassifier('old-v1', { 'Sales Manager': ['Lead', 'Sales'], 'Junior Developer': ['Junior', 'Information Technology'] });
 const oldV0 = fixedClassifier('old-v0', {});

@@ -16,6 +16,7 @@ import type { AnnotatedPosition } from '../../src/domain/profile.ts';
 import { titleAnswer } from '../../src/pipeline/answer.ts';
 import { scoreProfiles, scoreTitles } from '../../src/pipeline/score.ts';
 import { datasetDir } from '../helpers/required-services.ts';
+import { keywordConfig } from '../helpers/text.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const modelDir = join(root, 'models');
@@ -36,8 +37,8 @@ function devTitles(dir: string): { title: string; organization: string | null }[
 }
 
 const classifiers: [string, () => Promise<TitleClassifier>][] = [
-  ['the keyword rules', async () => new KeywordClassifier()],
-  ...(existsSync(join(modelDir, 'manifest.json')) ? [['the shipped ensemble', () => EnsembleClassifier.load(modelDir)] as [string, () => Promise<TitleClassifier>]] : []),
+  ['the keyword rules', async () => new KeywordClassifier(keywordConfig)],
+  ...(existsSync(join(modelDir, 'manifest.json')) ? [['the shipped ensemble', () => EnsembleClassifier.load(modelDir, keywordConfig)] as [string, () => Promise<TitleClassifier>]] : []),
 ];
 
 describe.runIf(dataDir).each(classifiers)('a bare title and its one-position profile, with %s', (_name, load) => {

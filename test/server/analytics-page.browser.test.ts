@@ -16,7 +16,7 @@ import { type TestDashboard, startTestDashboard } from '../helpers/dashboard-ser
 import { testDatabaseKinds } from '../helpers/databases.ts';
 import { missingChromium } from '../helpers/required-services.ts';
 
-if (!process.env.LOG_LEVEL) logger.level = 'warn';
+logger.level = process.env.LOG_LEVEL ?? 'warn';
 const skip = missingChromium();
 
 const INJECTED_ID = "x'); DROP TABLE profiles; --";

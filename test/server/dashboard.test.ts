@@ -12,8 +12,9 @@ import { DATASET_MODEL, loadDataset } from '../helpers/career-dataset.ts';
 import { type TestDashboard, basicAuth, startTestDashboard } from '../helpers/dashboard-server.ts';
 import { testDatabaseKinds } from '../helpers/databases.ts';
 import { missingServices } from '../helpers/required-services.ts';
+import { keywordConfig } from '../helpers/text.ts';
 
-if (!process.env.LOG_LEVEL) logger.level = 'warn';
+logger.level = process.env.LOG_LEVEL ?? 'warn';
 const noServices = missingServices(['REDIS_URL', 'KAFKA_BROKERS', 'TEST_DATABASE_URL'], 'the dashboard tests against real services');
 
 const credentials = { user: 'analyst', password: 'correct horse battery staple' };
@@ -34,7 +35,7 @@ describe('the dashboard server', () => {
     ({ database, dispose } = await testDatabaseKinds[testDatabaseKinds.length - 1]!.open());
     await storeReferenceDistribution(database.db, DATASET_MODEL, { seniority: toShares('seniority', { Professional: 1, Lead: 1 }) }, 'test');
     await loadDataset(database.db);
-    dashboard = await startTestDashboard({ db: database.db, classifier: new KeywordClassifier(), credentials, queueNames });
+    dashboard = await startTestDashboard({ db: database.db, classifier: new KeywordClassifier(keywordConfig), credentials, queueNames });
   });
   afterAll(async () => {
     await dashboard?.close();
@@ -95,7 +96,7 @@ describe('the dashboard server', () => {
   });
 
   it('is not ready (503, with the reason) when a dependency does not answer', async () => {
-    const broken = await startTestDashboard({ db: database.db, classifier: new KeywordClassifier(), credentials, kafka: kafkaCheck(['127.0.0.1:1']) });
+    const broken = await startTestDashboard({ db: database.db, classifier: new KeywordClassifier(keywordConfig), credentials, kafka: kafkaCheck(['127.0.0.1:1']) });
     try {
       const res = await fetch(`${broken.url}/readyz`);
       expect(res.status).toBe(503);
@@ -106,7 +107,7 @@ describe('the dashboard server', () => {
       };
       expect(body.status).toBe('not ready');
       // The classifier is reported too (a keyword classifier has no sentence encoder to report).
-      expect(body.classifier).toEqual({ modelVersion: new KeywordClassifier().modelVersion, encoder: null });
+      expect(body.classifier).toEqual({ modelVersion: new KeywordClassifier(keywordConfig).modelVersion, encoder: null });
       expect(body.checks.postgres.status).toBe('ok');
       expect(body.checks.kafka.status).toBe('error');
       expect(body.checks.kafka.error).not.toBe('');
@@ -118,7 +119,7 @@ describe('the dashboard server', () => {
   it('stays up while Redis is unreachable: not ready, but the page and /metrics answer', async () => {
     const cut = await startTestDashboard({
       db: database.db,
-      classifier: new KeywordClassifier(),
+      classifier: new KeywordClassifier(keywordConfig),
       credentials,
       queueNames,
       redisUrl: 'redis://127.0.0.1:1',
@@ -142,7 +143,7 @@ describe('the dashboard server', () => {
     const res = await classify(JSON.stringify({ titles: ['Senior Software Engineer', { title: 'Leiterin Vertrieb', organization: 'ACME GmbH' }] }));
     expect(res.status).toBe(200);
     const body = (await res.json()) as { modelVersion: string; results: { title: string; organization: string | null; seniority: { label: string }; department: { label: string; source: string } }[] };
-    expect(body.modelVersion).toBe(new KeywordClassifier().modelVersion);
+    expect(body.modelVersion).toBe(new KeywordClassifier(keywordConfig).modelVersion);
     expect(body.results.map((r) => [r.title, r.organization, r.seniority.label, r.department.label])).toEqual([
       ['Senior Software Engineer', null, 'Senior', 'Information Technology'],
       ['Leiterin Vertrieb', 'ACME GmbH', 'Lead', 'Sales'],

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
+import { chronologicalOrder, parseMonth } from '../../src/features/months.ts';
 import { readModelStatistics, refreshDistributionStats } from '../../src/store/distribution-stats.ts';
 import type { ProfileMessage } from '../../src/domain/profile.ts';
 import { scoreProfiles } from '../../src/pipeline/score.ts';
@@ -141,5 +143,31 @@ describe.each(testDatabaseKinds)('storage on $name', (kind) => {
       { scope_value: 'ACME', label: 'Director', n: 1 },
       { scope_value: 'Nordlicht GmbH', label: 'Professional', n: 1 },
     ]);
+  });
+
+  it('stores month indexes and the chronological rank as features/months.ts computes them, and 0007 restates them for older rows', async () => {
+    const carol: ProfileMessage = {
+      profileId: 'carol',
+      positions: [
+        { position: 'Head of Sales', startDate: '2020', endDate: null, status: 'ACTIVE' },
+        { position: 'Buchhalterin', startDate: '2020-01', endDate: '2020-12' }, // same start month: the later one in input is older
+        { position: 'Senior Software Engineer', startDate: 'soon', endDate: '2019' },
+        { position: 'Head of Sales', startDate: null, endDate: null },
+        { position: 'Buchhalterin', startDate: '2016-03', endDate: '2016-13' },
+      ],
+    };
+    await store(database, v1, [carol]);
+    const expected = carol.positions.map((p) => ({ start: parseMonth(p.startDate, 'start'), end: parseMonth(p.endDate, 'end') }));
+    const order = chronologicalOrder(expected.map((e) => e.start));
+    const want = expected.map((e, i) => ({ position_index: i, start_month: e.start, end_month: e.end, chronological_rank: order.indexOf(i) }));
+    expect(want.map((w) => w.chronological_rank)).toEqual([2, 1, 4, 3, 0]);
+    const stored = () =>
+      queryRows(database.db, sql`select position_index, start_month, end_month, chronological_rank from positions where profile_id = 'carol' order by position_index`);
+    expect(await stored()).toEqual(want);
+
+    await database.db.execute(sql`update positions set start_month = null, end_month = null, chronological_rank = null where profile_id = 'carol'`);
+    const migration = readFileSync(new URL('../../migrations/0007_positions_chronology_backfill.sql', import.meta.url), 'utf8');
+    for (const statement of migration.split('--> statement-breakpoint')) await database.db.execute(sql.raw(statement));
+    expect(await stored()).toEqual(want);
   });
 });

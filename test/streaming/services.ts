@@ -10,7 +10,7 @@ import { logger } from '../../src/logger.ts';
 import { type Database, openDatabase, queryRows } from '../../src/store/db.ts';
 
 // The pipeline logs every batch at info; tests show warnings and errors unless LOG_LEVEL asks for more.
-if (!process.env.LOG_LEVEL) logger.level = 'warn';
+logger.level = process.env.LOG_LEVEL ?? 'warn';
 
 const CI = process.env.CI === 'true';
 const NAMES = ['KAFKA_BROKERS', 'REDIS_URL', 'TEST_DATABASE_URL'] as const;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createLanguageDetector, detectLanguage } from '../../src/text/language.ts';
+import { createLanguageDetector } from '../../src/text/language.ts';
 import { loadTextConfig } from '../../src/text/text-config.ts';
+import { detectLanguage } from '../helpers/text.ts';
 
 describe('detectLanguage', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeTitle } from '../../src/text/normalize.ts';
+import { normalizeTitle } from '../helpers/text.ts';
 
 describe('normalizeTitle: gender markers', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prepareTitle } from '../../src/text/prepare.ts';
+import { prepareTitle } from '../helpers/text.ts';
 
 describe('prepareTitle', () => {
   it('chains normalization, standardization and language detection', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createStandardizer, standardizeTitle } from '../../src/text/standardize.ts';
+import { createStandardizer } from '../../src/text/standardize.ts';
+import { standardizeTitle } from '../helpers/text.ts';
 
 describe('standardizeTitle', () => {
   it.each([

@@ -14,7 +14,6 @@
  * written, so the CPU-bound scorer and the database work at the same time; with a BatchScorer
  * (ScoringPool) the scoring itself spreads over several threads.
  */
-import { sql } from 'drizzle-orm';
 import { registerClassifier } from '../../store/model-registration.ts';
 import type { ScoredProfile, TitleClassifier } from '../../domain/prediction.ts';
 import type { ProfileMessage } from '../../domain/profile.ts';
@@ -30,9 +29,9 @@ import {
   markRun,
   readPendingBatch,
   readRun,
+  scoredModelVersions,
 } from '../../store/backfill-store.ts';
 import type { Db } from '../../store/db.ts';
-import { queryRows } from '../../store/db.ts';
 import { refreshStatsSerialized } from '../../store/stats-refresher.ts';
 import type { DriftSettings } from '../../store/distribution-stats.ts';
 
@@ -110,7 +109,7 @@ export async function runBackfill(db: Db, classifier: TitleClassifier, options: 
   }
 
   const t0 = performance.now();
-  const versions = options.refreshAllVersions ? await scoredVersions(db) : [classifier.modelVersion];
+  const versions = options.refreshAllVersions ? await scoredModelVersions(db) : [classifier.modelVersion];
   for (const version of versions) await refreshStatsSerialized(db, version, options.drift);
   const refreshSeconds = (performance.now() - t0) / 1000;
   await markRun(db, run.id, 'done');
@@ -194,7 +193,3 @@ async function scoreAllBatches(
   return rows;
 }
 
-async function scoredVersions(db: Db): Promise<string[]> {
-  const rows = await queryRows<{ v: string }>(db, sql`select distinct model_version as v from predictions order by 1`);
-  return rows.map((r) => r.v);
-}
