@@ -1,6 +1,7 @@
 -- Drift of one model version's predicted class distribution against its reference (training)
--- distribution, overall and per ingestion day. Runs after refresh_distribution_stats.sql, in the
--- same transaction, and reads the shares that file just wrote.
+-- distribution, overall and per ingestion day, from the class shares of the distribution_stats
+-- view (the counters every batch keeps current): its cost follows the number of slices, not of
+-- predictions.
 -- :model_version, :drift_threshold and :drift_min_positions are bound by src/store/distribution-stats.ts.
 --
 -- PSI  = sum over classes of (p - q) * ln(p / q), with p and q floored at 1e-4 so that a class

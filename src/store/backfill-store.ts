@@ -12,6 +12,7 @@ import type { Position } from '../domain/profile.ts';
 import type { ProfileMessage } from '../domain/profile.ts';
 import type { ScoredProfile } from '../domain/prediction.ts';
 import { type Db, queryRows } from './db.ts';
+import { withStatistics } from './statistics.ts';
 import { inTransaction } from './transaction.ts';
 import { upsertCareer, upsertPredictions } from './write-results.ts';
 
@@ -262,8 +263,11 @@ export async function commitBatch(db: Db, runId: number, expected: BackfillCurso
     if ((run?.cursor?.profileId ?? '') !== expected.profileId) {
       throw new ConcurrentBackfillError(`backfill run ${runId} was advanced by another process (cursor ${run?.cursor?.profileId ?? 'gone'}, expected ${expected.profileId || 'start'})`);
     }
-    const rows = await upsertPredictions(tx, scored);
-    await upsertCareer(tx, scored);
+    let rows = 0;
+    await withStatistics(tx, scored.map((p) => p.profileId), async () => {
+      rows = await upsertPredictions(tx, scored);
+      await upsertCareer(tx, scored);
+    });
     await tx.execute(sql`
       update backfill_runs
       set cursor = ${JSON.stringify(next)}::jsonb, rows_scored = rows_scored + ${rows},

@@ -14,6 +14,8 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import * as schema from './schema.ts';
+import { rebuildStatistics } from './statistics.ts';
+import { inTransaction } from './transaction.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -54,7 +56,7 @@ async function openPostgres(url: string): Promise<Database> {
     location: redact(url),
     migrate: async () => {
       await migratePg(drizzlePg(pool), { migrationsFolder: MIGRATIONS });
-      await writeLabels(db);
+      await afterMigrations(db);
     },
     close: () => pool.end(),
   };
@@ -70,10 +72,21 @@ async function openPglite(dir: string): Promise<Database> {
     location: dir,
     migrate: async () => {
       await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS });
-      await writeLabels(db);
+      await afterMigrations(db);
     },
     close: () => client.close(),
   };
+}
+
+/** What the migrations cannot do in SQL alone: the label table, and counters for rows stored before them. */
+async function afterMigrations(db: Db): Promise<void> {
+  await writeLabels(db);
+  // A database from before the statistics counters (migration 0008) gets them computed once.
+  const [missing] = await queryRows<{ yes: boolean }>(
+    db,
+    sql`select exists (select 1 from career_features) and not exists (select 1 from stat_career_counts) as yes`,
+  );
+  if (missing?.yes) await inTransaction(db, (tx) => rebuildStatistics(tx, null));
 }
 
 /** The classes of domain/labels.ts with their order, for SQL to sort by (an upsert: workers migrate concurrently). */

@@ -1,19 +1,17 @@
 /**
- * Distribution statistics per model version: refreshed from predictions by the SQL in
- * `sql/refresh_distribution_stats.sql`, read back for summaries and the `stats` command.
+ * Statistics per model version: the counters are kept current by every batch write
+ * (statistics.ts) and read through the views of migration 0010; what is still refreshed here is
+ * drift against the reference distribution (`sql/refresh_drift_stats.sql`), which reads those views,
+ * so its cost follows the number of statistics rows, not of predictions.
  */
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Db } from './db.ts';
-import { confidenceHistograms, distributionStats, modelStats } from './schema.ts';
+import { confidenceHistograms, distributionStats, modelStats, modelVersions } from './schema.ts';
 import { bindParameters, readStatements } from './sql-file.ts';
+import { rebuildStatistics } from './statistics.ts';
 import { inTransaction } from './transaction.ts';
 
-/**
- * The refresh, in order: class shares, confidence histograms and fallback rates first, then drift
- * (which reads the shares just written), then the career aggregates.
- */
-const REFRESH_FILES = ['refresh_distribution_stats.sql', 'refresh_drift_stats.sql', 'refresh_career_stats.sql'];
-const REFRESH_STATEMENTS = REFRESH_FILES.flatMap((file) => readStatements(file));
+const DRIFT_STATEMENTS = readStatements('refresh_drift_stats.sql');
 
 /** How drift is flagged; the command line passes DRIFT_PSI_THRESHOLD and DRIFT_MIN_POSITIONS. */
 export interface DriftSettings {
@@ -26,11 +24,24 @@ export interface DriftSettings {
 /** The defaults of DRIFT_PSI_THRESHOLD and DRIFT_MIN_POSITIONS (src/config.ts). */
 export const DEFAULT_DRIFT: DriftSettings = { driftThreshold: 0.2, driftMinPositions: 100 };
 
-/** Recomputes every statistic of `modelVersion` atomically. */
-export async function refreshDistributionStats(db: Db, modelVersion: string, drift: DriftSettings = DEFAULT_DRIFT): Promise<void> {
+/** Recomputes the drift of `modelVersion` from its current class shares, atomically. */
+export async function refreshDriftStats(db: Db, modelVersion: string, drift: DriftSettings = DEFAULT_DRIFT): Promise<void> {
   const params = { model_version: modelVersion, drift_threshold: drift.driftThreshold, drift_min_positions: drift.driftMinPositions };
   await inTransaction(db, async (tx) => {
-    for (const statement of REFRESH_STATEMENTS) await tx.execute(bindParameters(statement, params));
+    for (const statement of DRIFT_STATEMENTS) await tx.execute(bindParameters(statement, params));
+  });
+}
+
+/**
+ * The repair: every counter of `modelVersion` (null: all versions) recomputed from the stored rows,
+ * then drift, in one transaction. `cv-pipeline stats --rebuild` runs it.
+ */
+export async function rebuildStats(db: Db, modelVersion: string | null, drift: DriftSettings = DEFAULT_DRIFT): Promise<string[]> {
+  return inTransaction(db, async (tx) => {
+    await rebuildStatistics(tx, modelVersion);
+    const versions = modelVersion === null ? await listScoredModelVersions(tx) : [modelVersion];
+    for (const version of versions) await refreshDriftStats(tx, version, drift);
+    return versions;
   });
 }
 
@@ -86,6 +97,10 @@ export async function readModelStatistics(db: Db, modelVersion: string): Promise
 
 /** Model versions that have statistics, newest first. */
 export async function listScoredModelVersions(db: Db): Promise<string[]> {
-  const rows = await db.select({ v: modelStats.modelVersion }).from(modelStats).orderBy(desc(modelStats.computedAt));
+  const rows = await db
+    .select({ v: modelStats.modelVersion })
+    .from(modelStats)
+    .innerJoin(modelVersions, eq(modelVersions.version, modelStats.modelVersion))
+    .orderBy(desc(modelVersions.createdAt), desc(modelStats.modelVersion));
   return rows.map((r) => r.v);
 }

@@ -17,6 +17,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  pgView,
   primaryKey,
   real,
   text,
@@ -117,6 +118,11 @@ export const predictions = pgTable(
       foreignColumns: [positions.profileId, positions.positionIndex],
     }).onDelete('cascade'),
     index('predictions_model_version_idx').on(t.modelVersion),
+    // The page's least confident fallback decisions (sql/dashboard/unsure-positions.sql), read in
+    // order from a small partial index instead of sorting every prediction of the version.
+    index('predictions_fallback_confidence_idx')
+      .on(t.modelVersion, sql`least(${t.seniorityConfidence}, ${t.departmentConfidence})`)
+      .where(sql`${t.senioritySource} = 'fallback' or ${t.departmentSource} = 'fallback'`),
   ],
 );
 
@@ -142,48 +148,112 @@ export const careerFeatures = pgTable(
   (t) => [primaryKey({ columns: [t.profileId, t.modelVersion] })],
 );
 
-/** Class shares per task, overall and by scope (organization, start period), per model version. */
-export const distributionStats = pgTable(
-  'distribution_stats',
+/*
+ * Statistics counters: additive, kept current in the transaction that stores a batch
+ * (src/store/statistics.ts adds what the batch's profiles contribute now and subtracts what they
+ * contributed before), so a re-run, a re-delivery or a re-scoring never counts twice. Shares,
+ * rates, means and percentiles are computed when read, by the views of migration 0010.
+ */
+
+/** Positions per (version, task, scope, scope value, predicted label), with fallbacks and summed confidence. */
+export const statClassCounts = pgTable(
+  'stat_class_counts',
   {
     modelVersion: text('model_version').notNull(),
     task: text('task').notNull(),
-    /** `overall`, `organization`, `start_period`. */
+    /** `overall`, `organization`, `start_period`, `ingestion_day`. */
     scope: text('scope').notNull(),
-    /** The organization or period; '' for `overall`. */
     scopeValue: text('scope_value').notNull(),
     label: text('label').notNull(),
-    n: integer('n').notNull(),
-    share: doublePrecision('share').notNull(),
-    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+    n: bigint('n', { mode: 'number' }).notNull(),
+    fallbacks: bigint('fallbacks', { mode: 'number' }).notNull(),
+    /** Sum of round(confidence * 1e6): integers, so adding and subtracting stay exact. */
+    confidenceMicros: bigint('confidence_micros', { mode: 'number' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.modelVersion, t.task, t.scope, t.scopeValue, t.label] })],
 );
 
-/** Confidence histogram per task in ten buckets of width 0.1 (bucket 9 includes 1.0). */
-export const confidenceHistograms = pgTable(
-  'confidence_histograms',
+/** Positions per confidence bucket (ten of width 0.1; bucket 9 includes 1.0). */
+export const statConfidenceCounts = pgTable(
+  'stat_confidence_counts',
   {
     modelVersion: text('model_version').notNull(),
     task: text('task').notNull(),
     bucket: integer('bucket').notNull(),
-    n: integer('n').notNull(),
-    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
+    n: bigint('n', { mode: 'number' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.modelVersion, t.task, t.bucket] })],
 );
 
-/** One row per model version: volumes, fallback rates and mean confidences. */
-export const modelStats = pgTable('model_stats', {
+/** Completed positions per (version, predicted seniority, duration in months): exact percentiles on read. */
+export const statTenureCounts = pgTable(
+  'stat_tenure_counts',
+  {
+    modelVersion: text('model_version').notNull(),
+    seniority: text('seniority').notNull(),
+    months: integer('months').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelVersion, t.seniority, t.months] })],
+);
+
+/** Moves between chronologically consecutive positions of a profile, per task: from → to. */
+export const statTransitionCounts = pgTable(
+  'stat_transition_counts',
+  {
+    modelVersion: text('model_version').notNull(),
+    task: text('task').notNull(),
+    fromLabel: text('from_label').notNull(),
+    toLabel: text('to_label').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelVersion, t.task, t.fromLabel, t.toLabel] })],
+);
+
+/** Per version: profiles scored, moves, promotions and step-downs from their career features. */
+export const statCareerCounts = pgTable('stat_career_counts', {
   modelVersion: text('model_version').primaryKey(),
+  profiles: bigint('profiles', { mode: 'number' }).notNull(),
+  moves: bigint('moves', { mode: 'number' }).notNull(),
+  promotions: bigint('promotions', { mode: 'number' }).notNull(),
+  stepDowns: bigint('step_downs', { mode: 'number' }).notNull(),
+  promotedProfiles: bigint('promoted_profiles', { mode: 'number' }).notNull(),
+});
+
+/*
+ * The statistics as analysts and the page read them: views over the counters (migration 0010),
+ * declared here for typed reads only (`.existing()`: drizzle-kit leaves them to that migration).
+ */
+
+/** Class shares per task and scope, per model version. */
+export const distributionStats = pgView('distribution_stats', {
+  modelVersion: text('model_version').notNull(),
+  task: text('task').notNull(),
+  scope: text('scope').notNull(),
+  scopeValue: text('scope_value').notNull(),
+  label: text('label').notNull(),
+  n: integer('n').notNull(),
+  share: doublePrecision('share').notNull(),
+}).existing();
+
+/** Confidence histogram per task in ten buckets of width 0.1 (bucket 9 includes 1.0). */
+export const confidenceHistograms = pgView('confidence_histograms', {
+  modelVersion: text('model_version').notNull(),
+  task: text('task').notNull(),
+  bucket: integer('bucket').notNull(),
+  n: integer('n').notNull(),
+}).existing();
+
+/** One row per model version: volumes, fallback rates and mean confidences. */
+export const modelStats = pgView('model_stats', {
+  modelVersion: text('model_version').notNull(),
   profiles: integer('profiles').notNull(),
   positions: integer('positions').notNull(),
   seniorityFallbackRate: doublePrecision('seniority_fallback_rate').notNull(),
   departmentFallbackRate: doublePrecision('department_fallback_rate').notNull(),
   seniorityMeanConfidence: doublePrecision('seniority_mean_confidence').notNull(),
   departmentMeanConfidence: doublePrecision('department_mean_confidence').notNull(),
-  computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
-});
+}).existing();
 
 /** Input that was not a profile, kept verbatim with the reason; `source_ref` makes re-reads idempotent. */
 export const deadLetters = pgTable(
@@ -263,68 +333,6 @@ export const driftStats = pgTable(
   },
   (t) => [primaryKey({ columns: [t.modelVersion, t.task, t.scope, t.scopeValue] })],
 );
-
-/** Share of positions the keyword fallback decided, overall and per ingestion day. */
-export const fallbackRates = pgTable(
-  'fallback_rates',
-  {
-    modelVersion: text('model_version').notNull(),
-    task: text('task').notNull(),
-    scope: text('scope').notNull(),
-    scopeValue: text('scope_value').notNull(),
-    n: integer('n').notNull(),
-    fallbacks: integer('fallbacks').notNull(),
-    rate: doublePrecision('rate').notNull(),
-    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [primaryKey({ columns: [t.modelVersion, t.task, t.scope, t.scopeValue] })],
-);
-
-/** Tenure of completed positions (start and end known) per predicted seniority level. */
-export const tenureStats = pgTable(
-  'tenure_stats',
-  {
-    modelVersion: text('model_version').notNull(),
-    seniority: text('seniority').notNull(),
-    n: integer('n').notNull(),
-    medianMonths: doublePrecision('median_months').notNull(),
-    p25Months: doublePrecision('p25_months').notNull(),
-    p75Months: doublePrecision('p75_months').notNull(),
-    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [primaryKey({ columns: [t.modelVersion, t.seniority] })],
-);
-
-/** Moves between consecutive positions (chronological, as in career features) per task: from → to. */
-export const transitionStats = pgTable(
-  'transition_stats',
-  {
-    modelVersion: text('model_version').notNull(),
-    task: text('task').notNull(),
-    fromLabel: text('from_label').notNull(),
-    toLabel: text('to_label').notNull(),
-    n: integer('n').notNull(),
-    /** n over all moves out of `from_label`. */
-    share: doublePrecision('share').notNull(),
-    computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [primaryKey({ columns: [t.modelVersion, t.task, t.fromLabel, t.toLabel] })],
-);
-
-/** Promotions per model version, from the career features of every profile. */
-export const promotionStats = pgTable('promotion_stats', {
-  modelVersion: text('model_version').primaryKey(),
-  profiles: integer('profiles').notNull(),
-  /** Consecutive position pairs (positions - 1 per profile). */
-  transitions: integer('transitions').notNull(),
-  promotions: integer('promotions').notNull(),
-  stepDowns: integer('step_downs').notNull(),
-  /** promotions / transitions. */
-  promotionRate: doublePrecision('promotion_rate').notNull(),
-  /** Share of profiles with at least one promotion. */
-  promotedProfileShare: doublePrecision('promoted_profile_share').notNull(),
-  computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
-});
 
 /** Postgres `bytea`; drizzle has no built-in column type for it. */
 const bytea = customType<{ data: Uint8Array }>({ dataType: () => 'bytea' });

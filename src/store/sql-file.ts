@@ -39,7 +39,8 @@ export function bindParameters(statement: string, params: Readonly<Record<string
   for (const match of statement.matchAll(PARAMETER)) {
     const name = match[1]!;
     if (!(name in params)) throw new Error(`SQL parameter :${name} has no value`);
-    chunks.push(sql.raw(statement.slice(last, match.index)), sql`${params[name]}`);
+    // One parameter whatever the value: an array binds as a Postgres array, not as a list.
+    chunks.push(sql.raw(statement.slice(last, match.index)), sql`${sql.param(params[name])}`);
     last = match.index + match[0].length;
   }
   chunks.push(sql.raw(statement.slice(last)));

@@ -1,15 +1,16 @@
 /**
- * Keeps distribution statistics fresh without recomputing them after every job.
+ * Keeps drift statistics fresh without recomputing them after every job.
  *
- * `refreshDistributionStats` recomputes a model version from all its predictions: its cost grows
- * with the table, not with the job. So each worker refreshes at most once per interval: the first
- * job after a quiet period refreshes at once (leading edge), jobs during the interval only mark the
- * statistics stale, and one refresh runs when the interval ends (trailing edge) and once more on
- * shutdown if anything is still stale. With W workers the database does at most W refreshes per
- * interval however many jobs run; statistics lag the rows by at most about one interval.
+ * The counters behind every other statistic are maintained by each job's own transaction
+ * (statistics.ts); drift compares a version's class shares with its reference and is recomputed by
+ * `refreshDriftStats`. Each worker does that at most once per interval: the first job after a quiet
+ * period refreshes at once (leading edge), jobs during the interval only mark the version stale, and
+ * one refresh runs when the interval ends (trailing edge) and once more on shutdown if anything is
+ * still stale. With W workers the database does at most W refreshes per interval however many jobs
+ * run; drift lags the rows by at most about one interval.
  */
 import { sql } from 'drizzle-orm';
-import { type DriftSettings, refreshDistributionStats } from './distribution-stats.ts';
+import { type DriftSettings, refreshDriftStats } from './distribution-stats.ts';
 import { logger } from '../logger.ts';
 import type { Db } from './db.ts';
 import { inTransaction } from './transaction.ts';
@@ -71,7 +72,7 @@ export class ThrottledStatsRefresher {
           // Statistics are derived data: a failed refresh (e.g. the database is away) is retried at
           // the next interval rather than failing the jobs whose rows are already stored.
           this.stale.add(version);
-          logger.warn({ err, modelVersion: version }, 'distribution statistics refresh failed; retrying later');
+          logger.warn({ err, modelVersion: version }, 'drift statistics refresh failed; retrying later');
         }
       }
     })().finally(() => {
@@ -89,6 +90,6 @@ export class ThrottledStatsRefresher {
 export async function refreshStatsSerialized(db: Db, modelVersion: string, drift?: DriftSettings): Promise<void> {
   await inTransaction(db, async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`cv-pipeline:refresh-distribution-stats:${modelVersion}`}))`);
-    await refreshDistributionStats(tx, modelVersion, drift);
+    await refreshDriftStats(tx, modelVersion, drift);
   });
 }

@@ -3,13 +3,15 @@
  * natural key, inside one transaction per batch, so re-delivered input never duplicates a row and a
  * crash mid-batch leaves nothing half-written.
  */
-import { type SQL, inArray, sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { DeadLetter } from '../domain/dead-letter.ts';
 import type { ScoredProfile } from '../domain/prediction.ts';
 import { contentHash } from '../domain/parse.ts';
 import { chronologicalOrder, parseMonth } from '../features/months.ts';
 import type { Db } from './db.ts';
 import { inTransaction } from './transaction.ts';
+import { withStatistics } from './statistics.ts';
+import { unnestInsert } from './unnest.ts';
 import { careerFeatures, deadLetters, modelVersions, positions, profiles } from './schema.ts';
 
 /** Rows per INSERT: keeps every statement well under Postgres' 65,535 bind parameters. */
@@ -58,7 +60,8 @@ export async function storeBatch(db: Db, batch: StoredBatch): Promise<void> {
 }
 
 /**
- * Writes a batch of scored profiles inside the caller's transaction. A profile whose content
+ * Writes a batch of scored profiles inside the caller's transaction, statistics included
+ * (statistics.ts). A profile whose content
  * changed since it was last stored loses its old positions and every prediction made on them (they
  * described other titles); an unchanged profile keeps other model versions' predictions for
  * comparison.
@@ -67,11 +70,15 @@ export async function writeScoredProfiles(tx: Db, scored: readonly ScoredProfile
   if (scored.length === 0) return;
   const latest = dedupeByProfileId(scored);
   const ids = latest.map((p) => p.profileId);
+  await withStatistics(tx, ids, () => writeProfiles(tx, latest, ids, source));
+}
+
+async function writeProfiles(tx: Db, latest: readonly ScoredProfile[], ids: readonly string[], source: string): Promise<void> {
   const hashes = new Map(latest.map((p) => [p.profileId, contentHash(p.positions.map((s) => s.position))]));
   const stored = await tx
     .select({ id: profiles.profileId, hash: profiles.contentHash })
     .from(profiles)
-    .where(inArray(profiles.profileId, ids))
+    .where(inArray(profiles.profileId, [...ids]))
     .for('update');
   const changed = stored.filter((row) => row.hash !== hashes.get(row.id)).map((row) => row.id);
   if (changed.length > 0) {
@@ -187,29 +194,6 @@ function explanation(p: ScoredProfile['positions'][number]['prediction']) {
     seniority: { why: p.seniority.why, members: p.seniority.members ?? null },
     department: { why: p.department.why, members: p.department.members ?? null },
   };
-}
-
-type UnnestColumn = [name: string, type: 'text' | 'int' | 'real' | 'float8' | 'jsonb', values: readonly unknown[]];
-
-/**
- * INSERT … SELECT FROM unnest(one array per column). One bind parameter per column rather than
- * per value: the streaming benchmark measured this at about twice the rows/s of multi-row VALUES,
- * with no statement-size limit. jsonb travels as text and is cast row by row. Table and column
- * names are this module's constants, never input.
- */
-function unnestInsert(table: string, columns: UnnestColumn[], conflict: string): SQL {
-  const arrays = sql.join(
-    columns.map(([, type, values]) =>
-      type === 'jsonb'
-        ? sql`${sql.param(values.map((v) => JSON.stringify(v)))}::text[]`
-        : sql`${sql.param(values)}::${sql.raw(type)}[]`,
-    ),
-    sql`, `,
-  );
-  const names = columns.map(([name]) => name).join(', ');
-  const aliases = columns.map((_, i) => `c${i}`).join(', ');
-  const select = columns.map(([, type], i) => (type === 'jsonb' ? `c${i}::jsonb` : `c${i}`)).join(', ');
-  return sql`insert into ${sql.raw(table)} (${sql.raw(names)}) select ${sql.raw(select)} from unnest(${arrays}) as t(${sql.raw(aliases)}) ${sql.raw(conflict)}`;
 }
 
 /** `on conflict (keys) do update` setting `updated` from the new row and `touched` to now(). */

@@ -16,7 +16,7 @@
  * p1-p3 are ingested on 2024-05-01, p4 on 2024-05-02 (set by `setIngestionDays`).
  */
 import { sql } from 'drizzle-orm';
-import { DEFAULT_DRIFT, type DriftSettings, refreshDistributionStats } from '../../src/store/distribution-stats.ts';
+import { DEFAULT_DRIFT, type DriftSettings, rebuildStats } from '../../src/store/distribution-stats.ts';
 import type { ProfileMessage } from '../../src/domain/profile.ts';
 import { scoreProfiles } from '../../src/pipeline/score.ts';
 import type { Db } from '../../src/store/db.ts';
@@ -75,10 +75,13 @@ export async function setIngestionDays(db: Db): Promise<void> {
   await db.execute(sql`update profiles set created_at = '2024-05-02T23:30:00Z' where profile_id = 'p4'`);
 }
 
-/** Scores and stores the dataset, dates the ingestion, and refreshes the statistics. */
+/**
+ * Scores and stores the dataset, dates the ingestion, and rebuilds the statistics: dating edits
+ * stored rows behind the writer's back, which is what the repair is for.
+ */
 export async function loadDataset(db: Db, drift: DriftSettings = DEFAULT_DRIFT): Promise<void> {
   await registerModelVersion(db, { version: DATASET_MODEL, kind: 'test', manifest: {} });
   await storeScoredProfiles(db, await scoreProfiles(datasetProfiles, datasetClassifier, '2024-06'), 'test');
   await setIngestionDays(db);
-  await refreshDistributionStats(db, DATASET_MODEL, drift);
+  await rebuildStats(db, DATASET_MODEL, drift);
 }

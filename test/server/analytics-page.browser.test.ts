@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { refreshDistributionStats } from '../../src/store/distribution-stats.ts';
+import { refreshDriftStats } from '../../src/store/distribution-stats.ts';
 import { storeReferenceDistribution, toShares } from '../../src/store/reference-distribution.ts';
 import { CLASSES } from '../../src/domain/labels.ts';
 import type { ProfileMessage } from '../../src/domain/profile.ts';
@@ -47,7 +47,7 @@ describe.skipIf(skip)('the analytics page in headless Chromium', () => {
     await storeReferenceDistribution(database.db, DATASET_MODEL, { seniority: toShares('seniority', { Professional: 2, Lead: 1, Junior: 1 }) }, 'test');
     await loadDataset(database.db);
     await storeScoredProfiles(database.db, await scoreProfiles([injected], datasetClassifier, '2024-06'), 'test');
-    await refreshDistributionStats(database.db, DATASET_MODEL);
+    await refreshDriftStats(database.db, DATASET_MODEL);
     dashboard = await startTestDashboard({ db: database.db, classifier: datasetClassifier, credentials, queueNames: process.env.REDIS_URL ? queueNames : undefined });
     browser = await launchChromium({ httpCredentials: { username: credentials.user, password: credentials.password } });
     browser.context.on('page', (page) =>

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { chronologicalOrder, parseMonth } from '../../src/features/months.ts';
-import { readModelStatistics, refreshDistributionStats } from '../../src/store/distribution-stats.ts';
+import { readModelStatistics, refreshDriftStats } from '../../src/store/distribution-stats.ts';
 import type { ProfileMessage } from '../../src/domain/profile.ts';
 import { scoreProfiles } from '../../src/pipeline/score.ts';
 import { type Database, queryRows } from '../../src/store/db.ts';
@@ -46,7 +46,7 @@ async function counts(database: Database) {
 async function store(database: Database, classifier: typeof v1, profiles: ProfileMessage[]) {
   await registerModelVersion(database.db, { version: classifier.modelVersion, kind: 'test', manifest: {} });
   await storeScoredProfiles(database.db, await scoreProfiles(profiles, classifier, '2024-06'), 'test');
-  await refreshDistributionStats(database.db, classifier.modelVersion);
+  await refreshDriftStats(database.db, classifier.modelVersion);
 }
 
 describe.each(testDatabaseKinds)('storage on $name', (kind) => {
@@ -124,7 +124,7 @@ describe.each(testDatabaseKinds)('storage on $name', (kind) => {
 
   it('computes distribution statistics from the stored predictions', async () => {
     // Stored now under test-v1: alice [Head of Sales], bob [Buchhalterin], injected [unknown title].
-    await refreshDistributionStats(database.db, 'test-v1');
+    await refreshDriftStats(database.db, 'test-v1');
     const stats = await readModelStatistics(database.db, 'test-v1');
     expect(stats).toMatchObject({ profiles: 3, positions: 3 });
     expect(stats!.shares.department).toEqual([

@@ -13,7 +13,7 @@ export function registerReference(program: Command): void {
     .option('--cvs <file>', 'annotated CVs whose labels give the distribution (e.g. the dev CVs the model trained on)')
     .option('-m, --model <version>', 'model version it is the reference of (default: the shipped model)')
     .action(async (opts: { cvs?: string; model?: string }) => {
-      const { refreshDistributionStats } = await import('../../store/distribution-stats.ts');
+      const { refreshDriftStats } = await import('../../store/distribution-stats.ts');
       const { classifierManifest, referenceFromAnnotated, referenceFromManifest, storeReferenceDistribution } = await import(
         '../../store/reference-distribution.ts'
       );
@@ -34,7 +34,7 @@ export function registerReference(program: Command): void {
       await withDatabase(async ({ db }) => {
         await storeReferenceDistribution(db, version, reference, source);
         // Drift is part of the statistics: recompute them now rather than at the next refresh.
-        await refreshDistributionStats(db, version, driftSettings());
+        await refreshDriftStats(db, version, driftSettings());
       });
       process.stdout.write(`reference distribution of ${version} stored (from ${source}) and its drift statistics refreshed\n`);
       for (const task of TASKS) {

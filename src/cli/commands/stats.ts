@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ModelStatistics } from '../../store/distribution-stats.ts';
 import { TASKS } from '../../domain/labels.ts';
-import { formatTable, printJson, withDatabase } from '../context.ts';
+import { driftSettings, formatTable, printJson, withDatabase } from '../context.ts';
 import { formatPercent as percent } from '../../server/format.ts';
 
 export function registerStats(program: Command): void {
@@ -10,9 +10,11 @@ export function registerStats(program: Command): void {
     .description('print the distribution statistics stored in the database (newest model version by default)')
     .option('-m, --model <version>', 'model version to show')
     .option('--json', 'print as one JSON object')
-    .action(async (opts: { model?: string; json?: boolean }) => {
-      const { listScoredModelVersions, readModelStatistics } = await import('../../store/distribution-stats.ts');
+    .option('--rebuild', 'repair: recompute the statistics counters from the stored rows (of --model, or of every version) before printing')
+    .action(async (opts: { model?: string; json?: boolean; rebuild?: boolean }) => {
+      const { listScoredModelVersions, readModelStatistics, rebuildStats } = await import('../../store/distribution-stats.ts');
       const stats = await withDatabase(async ({ db }) => {
+        if (opts.rebuild) await rebuildStats(db, opts.model ?? null, driftSettings());
         const version = opts.model ?? (await listScoredModelVersions(db))[0];
         if (!version) throw new Error('the database holds no statistics yet: run `cv-pipeline run --input FILE` first');
         const found = await readModelStatistics(db, version);

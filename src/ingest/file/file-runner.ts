@@ -7,7 +7,7 @@
 import { basename } from 'node:path';
 import type { ProfileMessage } from '../../domain/profile.ts';
 import type { TitleClassifier } from '../../domain/prediction.ts';
-import { type DriftSettings, refreshDistributionStats } from '../../store/distribution-stats.ts';
+import { type DriftSettings, refreshDriftStats } from '../../store/distribution-stats.ts';
 import { type ScoringSummary, SummaryAccumulator } from '../../reporting/run-summary.ts';
 import { scoreProfilesInChunks } from '../../pipeline/score.ts';
 import type { Db } from '../../store/db.ts';
@@ -89,7 +89,7 @@ export async function runFile(db: Db, classifier: TitleClassifier, options: RunO
     if (batch.length + letters.length >= batchSize) await flush();
   }
   await flush();
-  await refreshDistributionStats(db, classifier.modelVersion, options.drift);
+  await refreshDriftStats(db, classifier.modelVersion, options.drift);
 
   return {
     source,

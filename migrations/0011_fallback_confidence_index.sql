@@ -1,0 +1,1 @@
+CREATE INDEX "predictions_fallback_confidence_idx" ON "predictions" USING btree ("model_version",least("seniority_confidence", "department_confidence")) WHERE "predictions"."seniority_source" = 'fallback' or "predictions"."department_source" = 'fallback';

@@ -1,0 +1,25 @@
+-- What profiles contribute to stat_class_counts: positions per (version, task, scope, scope value,
+-- predicted label), with fallbacks and summed confidence (in millionths, so sums stay exact).
+-- Scopes: overall, organization (trimmed), start period (the start date as given) and ingestion
+-- day (UTC day the profile was first stored). :profile_ids / :model_version NULL: all of them.
+SELECT pr.model_version, t.task, s.scope, s.scope_value, t.label,
+       count(*)::bigint AS n,
+       count(*) FILTER (WHERE t.source = 'fallback')::bigint AS fallbacks,
+       sum(round(t.confidence::float8 * 1e6))::bigint AS confidence_micros
+FROM predictions pr
+JOIN positions po USING (profile_id, position_index)
+JOIN profiles pf USING (profile_id)
+CROSS JOIN LATERAL (VALUES
+  ('seniority', pr.seniority, pr.seniority_source, pr.seniority_confidence),
+  ('department', pr.department, pr.department_source, pr.department_confidence)
+) AS t(task, label, source, confidence)
+CROSS JOIN LATERAL (VALUES
+  ('overall', ''),
+  ('organization', nullif(btrim(po.organization), '')),
+  ('start_period', po.start_date),
+  ('ingestion_day', to_char(pf.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'))
+) AS s(scope, scope_value)
+WHERE s.scope_value IS NOT NULL
+  AND (CAST(:profile_ids AS text[]) IS NULL OR pr.profile_id = ANY(CAST(:profile_ids AS text[])))
+  AND (CAST(:model_version AS text) IS NULL OR pr.model_version = CAST(:model_version AS text))
+GROUP BY pr.model_version, t.task, s.scope, s.scope_value, t.label;
