@@ -12,6 +12,7 @@ CV in training at all. The shipped model trains on everything allowed.
 """
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import json
@@ -284,6 +285,13 @@ def golden(ds, cfg: Config, shipped: dict, pools: dict, out_dir: str) -> dict:
             d = p["withoutEncoder"]
             degraded = pool([members[m].astype(np.float64) for m in d["members"]], np.array(d["weights"]), np.array(d["bias"]))
             result["tasks"][task]["ensembleWithoutEncoder"] = np.round(degraded, 7).tolist()
+    if ds.encoder is not None:
+        # The encoder features these outputs came from, as little-endian float32 (base64): the
+        # sentence encoder's int8 kernels differ by a last bit between CPUs, enough to reorder two
+        # nearly tied neighbours, so the parity test feeds the members these exact features and
+        # checks the local encoder against them separately, with a tolerance.
+        feats = np.ascontiguousarray(ds.encoder[idx], dtype="<f4")
+        result["encoderFeatures"] = {"width": int(feats.shape[1]), "float32": base64.b64encode(feats.tobytes()).decode("ascii")}
     result["sklearnVsOnnxMaxAbsDiff"] = max_diff
     return result
 
