@@ -33,7 +33,7 @@ describe.skipIf(servicesMissing)('the streaming pipeline (Kafka → BullMQ → P
     await harness?.close();
     harness = undefined;
     // each test starts from empty tables
-    await fresh.database.db.execute(sql`truncate profiles, dead_letters, distribution_stats, confidence_histograms, model_stats cascade`);
+    await fresh.database.db.execute(sql`truncate profiles, dead_letters, stat_class_counts, stat_confidence_counts, stat_tenure_counts, stat_transition_counts, stat_career_counts cascade`);
   });
   afterAll(async () => fresh?.dispose());
 
