@@ -2,6 +2,8 @@
 -- profile in chronological order (the stored chronological_rank, the order of the career
 -- features). The diagonal (from = to) counts stays, so the department matrix's off-diagonal total
 -- equals the sum of the profiles' departmentChanges.
+-- (The profile filter is repeated on every joined table: Postgres does not carry `= ANY` across
+-- a join, and without it would read the whole joined table.)
 SELECT model_version, t.task, t.from_label, t.to_label, count(*)::bigint AS n
 FROM (
   SELECT pr.model_version, pr.seniority, pr.department,
@@ -10,6 +12,7 @@ FROM (
   FROM predictions pr
   JOIN positions po USING (profile_id, position_index)
   WHERE (CAST(:profile_ids AS text[]) IS NULL OR pr.profile_id = ANY(CAST(:profile_ids AS text[])))
+    AND (CAST(:profile_ids AS text[]) IS NULL OR po.profile_id = ANY(CAST(:profile_ids AS text[])))
     AND (CAST(:model_version AS text) IS NULL OR pr.model_version = CAST(:model_version AS text))
   WINDOW w AS (PARTITION BY pr.model_version, pr.profile_id ORDER BY po.chronological_rank)
 ) ordered

@@ -81,10 +81,11 @@ async function openPglite(dir: string): Promise<Database> {
 /** What the migrations cannot do in SQL alone: the label table, and counters for rows stored before them. */
 async function afterMigrations(db: Db): Promise<void> {
   await writeLabels(db);
-  // A database from before the statistics counters (migration 0008) gets them computed once.
+  // A database from before the statistics counters (migrations 0008, 0012) gets them computed once.
   const [missing] = await queryRows<{ yes: boolean }>(
     db,
-    sql`select exists (select 1 from career_features) and not exists (select 1 from stat_career_counts) as yes`,
+    sql`select exists (select 1 from career_features)
+        and not (exists (select 1 from stat_career_counts) and exists (select 1 from stat_scope_totals)) as yes`,
   );
   if (missing?.yes) await inTransaction(db, (tx) => rebuildStatistics(tx, null));
 }

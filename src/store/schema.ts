@@ -170,7 +170,30 @@ export const statClassCounts = pgTable(
     /** Sum of round(confidence * 1e6): integers, so adding and subtracting stay exact. */
     confidenceMicros: bigint('confidence_micros', { mode: 'number' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.modelVersion, t.task, t.scope, t.scopeValue, t.label] })],
+  (t) => [
+    primaryKey({ columns: [t.modelVersion, t.task, t.scope, t.scopeValue, t.label] }),
+    // A version's rows of one scope ('overall', a day) without reading its organizations and periods.
+    index('stat_class_counts_scope_idx').on(t.modelVersion, t.scope, t.task, t.scopeValue),
+  ],
+);
+
+/**
+ * Positions per (version, task, scope, scope value): stat_class_counts summed over labels, kept with
+ * it, so "the organizations with the most positions" is an index range, not a sort of every one.
+ */
+export const statScopeTotals = pgTable(
+  'stat_scope_totals',
+  {
+    modelVersion: text('model_version').notNull(),
+    task: text('task').notNull(),
+    scope: text('scope').notNull(),
+    scopeValue: text('scope_value').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.modelVersion, t.task, t.scope, t.scopeValue] }),
+    index('stat_scope_totals_largest_idx').on(t.modelVersion, t.task, t.scope, t.n.desc(), t.scopeValue),
+  ],
 );
 
 /** Positions per confidence bucket (ten of width 0.1; bucket 9 includes 1.0). */

@@ -23,8 +23,8 @@ interface CounterTable {
   keys: readonly (readonly [name: string, type: 'text' | 'int'])[];
   /** Additive bigint columns. */
   values: readonly string[];
-  /** The SELECT of what profiles contribute: key columns then value columns. */
-  contribution: string;
+  /** The SELECT of what profiles contribute: key columns then value columns; null for stat_scope_totals. */
+  contribution: string | null;
 }
 
 function counter(table: string, file: string, keys: CounterTable['keys'], values: string[]): CounterTable {
@@ -32,14 +32,21 @@ function counter(table: string, file: string, keys: CounterTable['keys'], values
   return { table, keys, values, contribution: contribution! };
 }
 
-/** In the order their rows are locked. */
-const COUNTERS: readonly CounterTable[] = [
-  counter('stat_class_counts', 'class-counts.sql', [['model_version', 'text'], ['task', 'text'], ['scope', 'text'], ['scope_value', 'text'], ['label', 'text']], ['n', 'fallbacks', 'confidence_micros']),
-  counter('stat_confidence_counts', 'confidence-counts.sql', [['model_version', 'text'], ['task', 'text'], ['bucket', 'int']], ['n']),
-  counter('stat_tenure_counts', 'tenure-counts.sql', [['model_version', 'text'], ['seniority', 'text'], ['months', 'int']], ['n']),
-  counter('stat_transition_counts', 'transition-counts.sql', [['model_version', 'text'], ['task', 'text'], ['from_label', 'text'], ['to_label', 'text']], ['n']),
-  counter('stat_career_counts', 'career-counts.sql', [['model_version', 'text']], ['profiles', 'moves', 'promotions', 'step_downs', 'promoted_profiles']),
-];
+let counterTables: readonly CounterTable[] | undefined;
+
+/** In the order their rows are locked; read on first use (db.ts imports this module, and sql-file.ts imports db.ts). */
+function counters(): readonly CounterTable[] {
+  counterTables ??= [
+    counter('stat_class_counts', 'class-counts.sql', [['model_version', 'text'], ['task', 'text'], ['scope', 'text'], ['scope_value', 'text'], ['label', 'text']], ['n', 'fallbacks', 'confidence_micros']),
+    counter('stat_confidence_counts', 'confidence-counts.sql', [['model_version', 'text'], ['task', 'text'], ['bucket', 'int']], ['n']),
+    counter('stat_tenure_counts', 'tenure-counts.sql', [['model_version', 'text'], ['seniority', 'text'], ['months', 'int']], ['n']),
+    counter('stat_transition_counts', 'transition-counts.sql', [['model_version', 'text'], ['task', 'text'], ['from_label', 'text'], ['to_label', 'text']], ['n']),
+    counter('stat_career_counts', 'career-counts.sql', [['model_version', 'text']], ['profiles', 'moves', 'promotions', 'step_downs', 'promoted_profiles']),
+    // stat_class_counts summed over labels: derived from the first counter, no query of its own.
+    { table: 'stat_scope_totals', keys: [['model_version', 'text'], ['task', 'text'], ['scope', 'text'], ['scope_value', 'text']], values: ['n'], contribution: null },
+  ];
+  return counterTables;
+}
 
 type Row = Record<string, unknown>;
 
@@ -52,9 +59,18 @@ type Contribution = Map<string, { key: unknown[]; values: number[] }>[];
 async function contributionOf(tx: Db, profileIds: readonly string[]): Promise<Contribution> {
   const params = { profile_ids: profileIds, model_version: null };
   const out: Contribution = [];
-  for (const c of COUNTERS) {
-    const rows = await queryRows<Row>(tx, bindParameters(c.contribution, params));
+  for (const c of counters()) {
     const byKey = new Map<string, { key: unknown[]; values: number[] }>();
+    if (c.contribution === null) {
+      for (const { key, values } of out[0]!.values()) {
+        const total = key.slice(0, 4);
+        const k = JSON.stringify(total);
+        byKey.set(k, { key: total, values: [(byKey.get(k)?.values[0] ?? 0) + values[0]!] });
+      }
+      out.push(byKey);
+      continue;
+    }
+    const rows = await queryRows<Row>(tx, bindParameters(c.contribution, params));
     for (const row of rows) {
       const key = c.keys.map(([name, type]) => (type === 'int' ? Number(row[name]) : row[name]));
       // bigint arrives as a string from node-postgres.
@@ -67,7 +83,7 @@ async function contributionOf(tx: Db, profileIds: readonly string[]): Promise<Co
 
 /** Adds `after - before` to the counters, in table then key order; unchanged keys are not touched. */
 async function addDifference(tx: Db, before: Contribution, after: Contribution): Promise<void> {
-  for (const [i, c] of COUNTERS.entries()) {
+  for (const [i, c] of counters().entries()) {
     const delta = new Map<string, { key: unknown[]; values: number[] }>();
     for (const [k, row] of after[i]!) delta.set(k, { key: row.key, values: [...row.values] });
     for (const [k, row] of before[i]!) {
@@ -102,7 +118,9 @@ export async function withStatistics(tx: Db, profileIds: readonly string[], writ
     select pg_advisory_xact_lock(k) from (
       select distinct hashtextextended('cv-pipeline:profile:' || id, 0) as k from unnest(${sql.param(ids)}::text[]) as id
     ) locks order by k`);
-  const before = await contributionOf(tx, ids);
+  // A profile not stored yet contributes nothing: most of a stream, so skip asking for it.
+  const stored = await queryRows<{ id: string }>(tx, sql`select profile_id as id from profiles where profile_id = any(${sql.param(ids)}::text[])`);
+  const before = stored.length > 0 ? await contributionOf(tx, stored.map((r) => r.id)) : counters().map(() => new Map());
   await write();
   await addDifference(tx, before, await contributionOf(tx, ids));
 }
@@ -114,9 +132,14 @@ export async function withStatistics(tx: Db, profileIds: readonly string[], writ
 export async function rebuildStatistics(tx: Db, modelVersion: string | null): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${STATS_LOCK}, 0))`);
   const params = { profile_ids: null, model_version: modelVersion };
-  for (const c of COUNTERS) {
+  for (const c of counters()) {
     await tx.execute(sql`delete from ${sql.raw(c.table)} where ${modelVersion === null ? sql`true` : sql`model_version = ${modelVersion}`}`);
     const columns = [...c.keys.map(([name]) => name), ...c.values].join(', ');
-    await tx.execute(sql.join([sql.raw(`insert into ${c.table} (${columns}) `), bindParameters(c.contribution, params)]));
+    const select =
+      c.contribution === null
+        ? sql`select model_version, task, scope, scope_value, sum(n) from stat_class_counts
+              where ${modelVersion === null ? sql`true` : sql`model_version = ${modelVersion}`} group by 1, 2, 3, 4`
+        : bindParameters(c.contribution, params);
+    await tx.execute(sql.join([sql.raw(`insert into ${c.table} (${columns}) `), select]));
   }
 }

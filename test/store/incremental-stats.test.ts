@@ -64,7 +64,7 @@ function generator(seed: number) {
   return { next, pick, profile };
 }
 
-const COUNTER_TABLES = ['stat_class_counts', 'stat_confidence_counts', 'stat_tenure_counts', 'stat_transition_counts', 'stat_career_counts'];
+const COUNTER_TABLES = ['stat_class_counts', 'stat_confidence_counts', 'stat_tenure_counts', 'stat_transition_counts', 'stat_career_counts', 'stat_scope_totals'];
 
 const COUNTS = new Set(['n', 'fallbacks', 'confidence_micros', 'profiles', 'moves', 'promotions', 'step_downs', 'promoted_profiles']);
 

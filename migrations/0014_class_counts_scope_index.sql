@@ -1,0 +1,1 @@
+CREATE INDEX "stat_class_counts_scope_idx" ON "stat_class_counts" USING btree ("model_version","scope","task","scope_value");
