@@ -117,7 +117,6 @@ export const predictions = pgTable(
       columns: [t.profileId, t.positionIndex],
       foreignColumns: [positions.profileId, positions.positionIndex],
     }).onDelete('cascade'),
-    index('predictions_model_version_idx').on(t.modelVersion),
     // The page's least confident fallback decisions (sql/dashboard/unsure-positions.sql), read in
     // order from a small partial index instead of sorting every prediction of the version.
     index('predictions_fallback_confidence_idx')

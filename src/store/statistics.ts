@@ -126,14 +126,24 @@ export async function withStatistics(tx: Db, profileIds: readonly string[], writ
 }
 
 /**
+ * Deletes the counters of `modelVersion` (null: every version), in the caller's transaction, which
+ * then holds the statistics lock exclusively: no batch adds a difference until it commits.
+ */
+export async function deleteStatistics(tx: Db, modelVersion: string | null): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${STATS_LOCK}, 0))`);
+  for (const c of counters()) {
+    await tx.execute(sql`delete from ${sql.raw(c.table)} where ${modelVersion === null ? sql`true` : sql`model_version = ${modelVersion}`}`);
+  }
+}
+
+/**
  * Recomputes the counters of `modelVersion` (null: every version) from the stored rows, in the
  * caller's transaction: the repair for counters that drifted (e.g. rows edited by hand).
  */
 export async function rebuildStatistics(tx: Db, modelVersion: string | null): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${STATS_LOCK}, 0))`);
   const params = { profile_ids: null, model_version: modelVersion };
+  await deleteStatistics(tx, modelVersion);
   for (const c of counters()) {
-    await tx.execute(sql`delete from ${sql.raw(c.table)} where ${modelVersion === null ? sql`true` : sql`model_version = ${modelVersion}`}`);
     const columns = [...c.keys.map(([name]) => name), ...c.values].join(', ');
     const select =
       c.contribution === null

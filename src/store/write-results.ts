@@ -23,8 +23,13 @@ export interface ModelVersionRecord {
   manifest: unknown;
 }
 
-/** Registers a model version once; re-registering the same version changes nothing. */
+/**
+ * Registers a model version once; re-registering the same version changes nothing. Its partitions
+ * of predictions and career features (migration 0016) are created first, in their own transaction:
+ * creating one locks the parent table briefly, and every later start finds them and locks nothing.
+ */
 export async function registerModelVersion(db: Db, model: ModelVersionRecord): Promise<void> {
+  await db.execute(sql`select cv_ensure_version_partitions(${model.version})`);
   await db
     .insert(modelVersions)
     .values({ version: model.version, kind: model.kind, manifest: model.manifest })

@@ -9,8 +9,11 @@ import { type Database, openDatabase } from '../../src/store/db.ts';
 
 export interface TestDatabaseKind {
   name: 'pglite' | 'postgres';
-  /** Opens a fresh, migrated database; `dispose` closes and drops it. `url`: the server database's URL (postgres only). */
-  open(): Promise<{ database: Database; url?: string; dispose(): Promise<void> }>;
+  /**
+   * Opens a fresh database, migrated unless `migrated` is false; `dispose` closes and drops it.
+   * `url`: the server database's URL (postgres only).
+   */
+  open(migrated?: boolean): Promise<{ database: Database; url?: string; dispose(): Promise<void> }>;
 }
 
 const serverUrl = process.env.TEST_DATABASE_URL;
@@ -20,16 +23,16 @@ if (!serverUrl && process.env.CI === 'true') {
 
 const pglite: TestDatabaseKind = {
   name: 'pglite',
-  async open() {
+  async open(migrated = true) {
     const database = await openDatabase({ pgliteDir: 'memory://' });
-    await database.migrate();
+    if (migrated) await database.migrate();
     return { database, dispose: () => database.close() };
   },
 };
 
 const postgres: TestDatabaseKind = {
   name: 'postgres',
-  async open() {
+  async open(migrated = true) {
     const admin = new URL(serverUrl!);
     const name = `cv_test_${randomBytes(6).toString('hex')}`;
     const adminClient = new pg.Client({ connectionString: admin.toString() });
@@ -39,7 +42,7 @@ const postgres: TestDatabaseKind = {
     const url = new URL(admin.toString());
     url.pathname = `/${name}`;
     const database = await openDatabase({ url: url.toString() });
-    await database.migrate();
+    if (migrated) await database.migrate();
     return {
       database,
       url: url.toString(),

@@ -60,7 +60,13 @@ async function scannedTables(db: Db, file: string, params: Record<string, unknow
     const [row] = await queryRows<{ 'QUERY PLAN': unknown }>(tx, bound);
     const plan = row!['QUERY PLAN'];
     const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: PlanNode }[];
-    return fullReads(parsed[0]!.Plan);
+    // A partition (predictions and career features have one per model version) counts as its table.
+    const parents = await queryRows<{ child: string; parent: string }>(
+      tx,
+      sql`select inhrelid::regclass::text as child, inhparent::regclass::text as parent from pg_inherits`,
+    );
+    const parentOf = new Map(parents.map((p) => [p.child, p.parent]));
+    return fullReads(parsed[0]!.Plan).map((t) => parentOf.get(t) ?? t);
   });
 }
 

@@ -1,0 +1,1 @@
+DROP INDEX "predictions_model_version_idx";
