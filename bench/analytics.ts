@@ -13,7 +13,9 @@
  * 3. `pageMs`: everything the analytics page reads (warm: the median of 5 after one unmeasured
  *    read); `namedQueryMaxMs` and `namedQueries`: each named analytics query, warm, as `analytics`
  *    runs it; `diskMB`: the database's size;
- * 4. `countersMatch`: the incremental counters after step 2 equal a rebuild from the rows.
+ * 4. `countersMatch`: the incremental counters after step 2 equal a rebuild from the rows;
+ * 5. `backfillBatchMs`: the backfill cursor reading the next batch a new version has not scored;
+ *    `retireMs`: retiring the version that scored every row (its partitions dropped).
  *
  * Needs a Postgres server to create databases on (BENCH_DATABASE_URL, else TEST_DATABASE_URL,
  * else DATABASE_URL). Prints one JSON object with --json, a table otherwise.
@@ -36,7 +38,9 @@ import { scoreProfiles } from '../src/pipeline/score.ts';
 import { readDashboard } from '../src/reporting/dashboard-data.ts';
 import { listNamedQueries, runNamedQuery } from '../src/reporting/named-queries.ts';
 import { type Db, openDatabase, queryRows } from '../src/store/db.ts';
+import { readPendingBatch } from '../src/store/backfill-store.ts';
 import { rebuildStats } from '../src/store/distribution-stats.ts';
+import { retireModelVersion } from '../src/store/model-retirement.ts';
 import { registerModelVersion, storeBatch } from '../src/store/write-results.ts';
 
 const { values } = parseArgs({
@@ -188,6 +192,13 @@ async function measure(positions: number) {
     await rebuildStats(db, classifier.modelVersion);
     const countersMatch = incremental === (await counters(db));
     const [size] = await queryRows<{ bytes: string }>(db, sql`select pg_database_size(current_database())::text as bytes`);
+    // The backfill cursor: the next profiles a new version has not scored, from the middle of the ids.
+    const next = { targetModelVersion: 'bench-next', sourceModelVersion: null, since: null };
+    await registerModelVersion(db, { version: next.targetModelVersion, kind: 'bench', manifest: {} });
+    await readPendingBatch(db, next, { profileId: 'bench-4', positionIndex: 0 }, jobProfiles); // warm
+    const [backfillBatchMs] = await timed(() => readPendingBatch(db, next, { profileId: 'bench-5', positionIndex: 0 }, jobProfiles));
+    // Retiring the version that holds every row: its partitions are dropped whole.
+    const [retireMs] = await timed(() => retireModelVersion(db, classifier.modelVersion));
     return {
       positions,
       profiles,
@@ -198,6 +209,8 @@ async function measure(positions: number) {
       namedQueryMaxMs: Math.max(...Object.values(namedQueries)),
       namedQueries,
       rebuildMs: Math.round(rebuildMs),
+      backfillBatchMs: round(backfillBatchMs),
+      retireMs: Math.round(retireMs),
       diskMB: Math.round(Number(size!.bytes) / 2 ** 20),
       countersMatch,
     };
