@@ -28,6 +28,14 @@ const EnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, { message: 'must start with postgres:// or postgresql://' })
     .optional(),
+  /**
+   * A read replica (or any server holding the same database) for the commands that only read:
+   * `serve` and `analytics`. They never migrate it; the writers migrate DATABASE_URL.
+   */
+  READ_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'must start with postgres:// or postgresql://' })
+    .optional(),
   PGLITE_DIR: z.string().min(1).default('.data/pglite'),
   LOG_LEVEL: LogLevelSchema,
   /** Folder with the data files of ../shared/data (evaluation and training only). */

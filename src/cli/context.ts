@@ -34,9 +34,20 @@ export async function openMigratedDatabase(config: Env = env()): Promise<Databas
   return database;
 }
 
-/** Runs `work` with an open database and always closes it. */
-export async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
-  const database = await openMigratedDatabase();
+/**
+ * The database of the commands that only read (`serve`, `analytics`): READ_DATABASE_URL when set,
+ * a replica that must not be migrated (it is read-only, and follows its primary's schema), else
+ * the configured database, migrated.
+ */
+export async function openReadDatabase(config: Env = env()): Promise<Database> {
+  if (!config.READ_DATABASE_URL) return openMigratedDatabase(config);
+  const { openDatabase } = await import('../store/db.ts');
+  return openDatabase({ url: config.READ_DATABASE_URL });
+}
+
+/** Runs `work` with an open database (`open`: migrated by default) and always closes it. */
+export async function withDatabase<T>(work: (database: Database) => Promise<T>, open: () => Promise<Database> = openMigratedDatabase): Promise<T> {
+  const database = await open();
   try {
     return await work(database);
   } finally {

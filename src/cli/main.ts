@@ -47,9 +47,19 @@ try {
   logger.level = logLevel();
   await program.parseAsync(process.argv);
 } catch (err) {
-  process.stderr.write(`cv-pipeline: ${(err as Error).message}\n`);
+  process.stderr.write(`cv-pipeline: ${describeError(err as Error)}\n`);
   if (logger.level === 'debug') process.stderr.write(`${(err as Error).stack}\n`);
   process.exitCode = 1;
+}
+
+/**
+ * The message of an error; for a failed query (drizzle wraps the driver's error, and its own message
+ * is the whole SQL) the database's reason first, then the statement's first line.
+ */
+function describeError(err: Error): string {
+  if (!(err.cause instanceof Error) || !err.message.startsWith('Failed query:')) return err.message;
+  const statement = err.message.slice('Failed query:'.length).trim().split('\n')[0]!;
+  return `${err.cause.message} (query: ${statement.length > 100 ? `${statement.slice(0, 100)}…` : statement})`;
 }
 
 /** The version in package.json, two folders up from both src/cli and dist/cli. */

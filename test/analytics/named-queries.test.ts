@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { findNamedQuery, listNamedQueries, parseQueryFile, runNamedQuery } from '../../src/reporting/named-queries.ts';
@@ -112,4 +114,34 @@ describe.each(testDatabaseKinds)('named analytics queries on $name', (kind) => {
       /^analytics query evil failed: (cannot execute DELETE in a read-only transaction|permission denied for table predictions)$/,
     );
   });
+});
+
+/**
+ * READ_DATABASE_URL: the commands that only read answer from a replica, which they must not
+ * migrate. A database made read-only for every new session stands in for a hot standby here.
+ */
+describe.each(testDatabaseKinds.filter((k) => k.name === 'postgres'))('analytics from a read replica on $name', (kind) => {
+  let url: string;
+  let dispose: () => Promise<void>;
+  beforeAll(async () => {
+    let database: Database;
+    ({ database, url, dispose } = (await kind.open()) as { database: Database; url: string; dispose: () => Promise<void> });
+    await loadDataset(database.db);
+    await database.db.execute(sql.raw(`alter database ${new URL(url).pathname.slice(1)} set default_transaction_read_only = on`));
+  });
+  afterAll(async () => dispose());
+
+  const analytics = (env: Record<string, string>) =>
+    promisify(execFile)('node', ['bin/cv-pipeline.js', 'analytics', 'class-shares', '--json'], {
+      cwd: new URL('../../', import.meta.url).pathname,
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    }).then(({ stdout }) => JSON.parse(stdout) as { rows: unknown[] }, (err: { stderr: string }) => err.stderr);
+
+  it('answers from READ_DATABASE_URL without migrating it, where the writers\' path is refused', async () => {
+    const answer = await analytics({ DATABASE_URL: url, READ_DATABASE_URL: url });
+    expect(answer).toMatchObject({ query: 'class-shares', rows: expect.any(Array) });
+    expect((answer as { rows: unknown[] }).rows.length).toBeGreaterThan(0);
+    // Without it the command migrates DATABASE_URL first, which a replica refuses.
+    expect(await analytics({ DATABASE_URL: url })).toMatch(/read-only transaction/);
+  }, 60_000);
 });

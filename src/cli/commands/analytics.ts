@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { QueryResult } from '../../reporting/named-queries.ts';
-import { formatTable, printJson, withDatabase } from '../context.ts';
+import { formatTable, openReadDatabase, printJson, withDatabase } from '../context.ts';
 
 export function registerAnalytics(program: Command): void {
   program
@@ -18,7 +18,7 @@ export function registerAnalytics(program: Command): void {
         return;
       }
       const query = findNamedQuery(name);
-      const result = await withDatabase(({ db }) => runNamedQuery(db, query, { modelVersion: opts.model ?? null }));
+      const result = await withDatabase(({ db }) => runNamedQuery(db, query, { modelVersion: opts.model ?? null }), () => openReadDatabase());
       if (opts.json) printJson({ query: query.name, ...result });
       else process.stdout.write(renderResult(result));
     });

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import type { Queue } from 'bullmq';
 import { type Env, brokerList } from '../../config.ts';
 import type { Credentials } from '../../server/auth.ts';
-import { classifierSource, env, openMigratedDatabase } from '../context.ts';
+import { classifierSource, env, openReadDatabase } from '../context.ts';
 
 export function registerServe(program: Command): void {
   program
@@ -31,7 +31,7 @@ export function registerServe(program: Command): void {
       const host = opts.host ?? (credentials === null ? '127.0.0.1' : config.DASHBOARD_HOST);
       const classifier = await loadClassifier(classifierSource());
       const resources = new Resources();
-      const database = resources.add('Postgres', await waitForDependency('Postgres', () => openMigratedDatabase(config)), (d) => d.close());
+      const database = resources.add('Postgres', await waitForDependency('Postgres', () => openReadDatabase(config)), (d) => d.close());
       survivePoolErrors(database.db, logger.child({ component: 'postgres' }));
       const redis = config.REDIS_URL ? resources.add('Redis', redisConnection(config.REDIS_URL, 'queue'), closeRedis) : null;
       const queues: Queue[] = redis ? openDashboardQueues(redis, { score: config.QUEUE_NAME, backfill: config.BACKFILL_QUEUE_NAME }) : [];
