@@ -41,6 +41,7 @@ import { type Db, openDatabase, queryRows } from '../src/store/db.ts';
 import { readPendingBatch } from '../src/store/backfill-store.ts';
 import { rebuildStats } from '../src/store/distribution-stats.ts';
 import { retireModelVersion } from '../src/store/model-retirement.ts';
+import { counterTableNames, counterValueColumns } from '../src/store/statistics.ts';
 import { registerModelVersion, storeBatch } from '../src/store/write-results.ts';
 
 const { values } = parseArgs({
@@ -138,10 +139,10 @@ async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (x: number) => Math.round(x * 10) / 10;
 
-const COUNTS = new Set(['n', 'fallbacks', 'confidence_micros', 'profiles', 'moves', 'promotions', 'step_downs', 'promoted_profiles']);
+const COUNTS = counterValueColumns();
 
 async function counters(db: Db): Promise<string> {
-  const tables = ['stat_class_counts', 'stat_confidence_counts', 'stat_tenure_counts', 'stat_transition_counts', 'stat_career_counts', 'stat_scope_totals'];
+  const tables = counterTableNames();
   const parts: string[] = [];
   for (const table of tables) {
     const rows = await queryRows<Record<string, unknown>>(db, sql.raw(`select * from ${table}`));

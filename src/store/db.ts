@@ -81,11 +81,13 @@ async function openPglite(dir: string): Promise<Database> {
 /** What the migrations cannot do in SQL alone: the label table, and counters for rows stored before them. */
 async function afterMigrations(db: Db): Promise<void> {
   await writeLabels(db);
-  // A database from before the statistics counters (migrations 0008, 0012) gets them computed once.
+  // A database from before the statistics counters (migrations 0008, 0012, 0017) gets them computed
+  // once. (Agreement counts are legitimately empty with one version, so they are not asked about.)
   const [missing] = await queryRows<{ yes: boolean }>(
     db,
     sql`select exists (select 1 from career_features)
-        and not (exists (select 1 from stat_career_counts) and exists (select 1 from stat_scope_totals)) as yes`,
+        and not (exists (select 1 from stat_career_counts) and exists (select 1 from stat_scope_totals)
+                 and exists (select 1 from stat_lead_counts)) as yes`,
   );
   if (missing?.yes) await inTransaction(db, (tx) => rebuildStatistics(tx, null));
 }

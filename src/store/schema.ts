@@ -232,6 +232,38 @@ export const statTransitionCounts = pgTable(
   (t) => [primaryKey({ columns: [t.modelVersion, t.task, t.fromLabel, t.toLabel] })],
 );
 
+/**
+ * Profiles per (version, current department, months from the first start to the first position at
+ * Lead or above): exact time-to-Lead percentiles on read. `months` is -1 for profiles that never
+ * reached Lead (a key column cannot be null); `current_department` is '(none)' where there is none.
+ */
+export const statLeadCounts = pgTable(
+  'stat_lead_counts',
+  {
+    modelVersion: text('model_version').notNull(),
+    currentDepartment: text('current_department').notNull(),
+    months: integer('months').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelVersion, t.currentDepartment, t.months] })],
+);
+
+/**
+ * Positions scored by two versions (`model_version` the greater name, `other_version` the lesser,
+ * as analytics_model_agreement pairs them) and how many of them the two agree on, per task.
+ */
+export const statAgreementCounts = pgTable(
+  'stat_agreement_counts',
+  {
+    modelVersion: text('model_version').notNull(),
+    otherVersion: text('other_version').notNull(),
+    positions: bigint('positions', { mode: 'number' }).notNull(),
+    seniorityAgree: bigint('seniority_agree', { mode: 'number' }).notNull(),
+    departmentAgree: bigint('department_agree', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelVersion, t.otherVersion] })],
+);
+
 /** Per version: profiles scored, moves, promotions and step-downs from their career features. */
 export const statCareerCounts = pgTable('stat_career_counts', {
   modelVersion: text('model_version').primaryKey(),

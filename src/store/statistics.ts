@@ -42,10 +42,22 @@ function counters(): readonly CounterTable[] {
     counter('stat_tenure_counts', 'tenure-counts.sql', [['model_version', 'text'], ['seniority', 'text'], ['months', 'int']], ['n']),
     counter('stat_transition_counts', 'transition-counts.sql', [['model_version', 'text'], ['task', 'text'], ['from_label', 'text'], ['to_label', 'text']], ['n']),
     counter('stat_career_counts', 'career-counts.sql', [['model_version', 'text']], ['profiles', 'moves', 'promotions', 'step_downs', 'promoted_profiles']),
+    counter('stat_lead_counts', 'lead-counts.sql', [['model_version', 'text'], ['current_department', 'text'], ['months', 'int']], ['n']),
+    counter('stat_agreement_counts', 'agreement-counts.sql', [['model_version', 'text'], ['other_version', 'text']], ['positions', 'seniority_agree', 'department_agree']),
     // stat_class_counts summed over labels: derived from the first counter, no query of its own.
     { table: 'stat_scope_totals', keys: [['model_version', 'text'], ['task', 'text'], ['scope', 'text'], ['scope_value', 'text']], values: ['n'], contribution: null },
   ];
   return counterTables;
+}
+
+/** The counter tables, for tests and benchmarks that compare them with a rebuild. */
+export function counterTableNames(): string[] {
+  return counters().map((c) => c.table);
+}
+
+/** Every additive column of the counter tables (a row with all of them 0 counts nothing). */
+export function counterValueColumns(): Set<string> {
+  return new Set(counters().flatMap((c) => c.values));
 }
 
 type Row = Record<string, unknown>;
@@ -132,7 +144,9 @@ export async function withStatistics(tx: Db, profileIds: readonly string[], writ
 export async function deleteStatistics(tx: Db, modelVersion: string | null): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${STATS_LOCK}, 0))`);
   for (const c of counters()) {
-    await tx.execute(sql`delete from ${sql.raw(c.table)} where ${modelVersion === null ? sql`true` : sql`model_version = ${modelVersion}`}`);
+    // A pair counter (agreement) belongs to both of its versions.
+    const versions = c.keys.some(([name]) => name === 'other_version') ? 'model_version, other_version' : 'model_version';
+    await tx.execute(sql`delete from ${sql.raw(c.table)} where ${modelVersion === null ? sql`true` : sql`${modelVersion} in (${sql.raw(versions)})`}`);
   }
 }
 

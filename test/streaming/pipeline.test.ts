@@ -13,6 +13,7 @@ import { syntheticMessages } from '../../src/ingest/kafka/profile-producer.ts';
 import { syntheticProfile } from '../../src/ingest/kafka/synthetic-profiles.ts';
 import type { ScoreJob } from '../../src/domain/score-job.ts';
 import { queryRows } from '../../src/store/db.ts';
+import { counterTableNames } from '../../src/store/statistics.ts';
 import { Harness } from './harness.ts';
 import { type FreshDatabase, freshDatabase, rowCounts, servicesMissing, uniqueName, waitFor } from './services.ts';
 
@@ -33,7 +34,7 @@ describe.skipIf(servicesMissing)('the streaming pipeline (Kafka → BullMQ → P
     await harness?.close();
     harness = undefined;
     // each test starts from empty tables
-    await fresh.database.db.execute(sql`truncate profiles, dead_letters, stat_class_counts, stat_confidence_counts, stat_tenure_counts, stat_transition_counts, stat_career_counts cascade`);
+    await fresh.database.db.execute(sql.raw(`truncate profiles, dead_letters, ${counterTableNames().join(', ')} cascade`));
   });
   afterAll(async () => fresh?.dispose());
 
