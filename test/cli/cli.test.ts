@@ -42,7 +42,7 @@ describe('the cv-pipeline command line', { timeout: 120_000 }, () => {
     expect(stderr).toMatch(/option '-b, --batch-size <n>' argument '0' is invalid\. must be a positive integer/);
   });
 
-  it.each(['run', 'classify', 'migrate', 'stats', 'evaluate'])('documents %s in --help', async (command) => {
+  it.each(['run', 'classify', 'migrate', 'stats', 'models', 'evaluate'])('documents %s in --help', async (command) => {
     const { code, stdout } = await cli(command, '--help');
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`^Usage: cv-pipeline ${command}`));
@@ -119,6 +119,20 @@ describe('the cv-pipeline command line', { timeout: 120_000 }, () => {
     const stats = await cli('stats', '--json');
     expect(stats.code).toBe(0);
     expect(JSON.parse(stats.stdout)).toMatchObject({ profiles: 50, positions: 189 });
+  });
+
+  it('lists the stored model version, retires it whole, and stores it again on the next run', async () => {
+    const listed = await cli('models', '--json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ version: shippedVersion, positions: 189, profiles: 50, bytes: expect.any(Number) })]);
+    const retired = await cli('models', 'retire', JSON.parse(listed.stdout)[0].version);
+    expect(retired.code).toBe(0);
+    expect(retired.stdout).toMatch(/^retired .*: 189 positions, 50 profiles dropped$/m);
+    expect(JSON.parse((await cli('models', '--json')).stdout)).toEqual([]);
+    expect((await cli('stats')).stderr).toMatch(/holds no statistics yet/);
+    expect((await cli('models', 'retire', 'no-such-version')).stderr).toMatch(/no model version no-such-version is registered/);
+    expect((await cli('run', '--input', 'examples/profiles.json', '--json')).code).toBe(0);
+    expect(JSON.parse((await cli('stats', '--json')).stdout)).toMatchObject({ profiles: 50, positions: 189 });
   });
 
   it('prints a readable summary and exits 2 when some input was rejected', async () => {
