@@ -8,6 +8,11 @@ import { type Db, queryRows } from './db.ts';
 import { deleteStatistics } from './statistics.ts';
 import { inTransaction } from './transaction.ts';
 
+/** What the version `mv` scored, from its counters: `positions` and `profiles` columns. */
+const scored = sql.raw(`coalesce((select sum(n) from stat_class_counts c
+                                  where c.model_version = mv.version and c.task = 'seniority' and c.scope = 'overall'), 0)::int as positions,
+                        coalesce((select profiles from stat_career_counts k where k.model_version = mv.version), 0)::int as profiles`);
+
 export interface RetiredVersion {
   version: string;
   /** Positions and profiles it had scored, from its counters. */
@@ -26,10 +31,7 @@ export async function retireModelVersion(db: Db, version: string): Promise<Retir
   return inTransaction(db, async (tx) => {
     const [known] = await queryRows<{ positions: number; profiles: number }>(
       tx,
-      sql`select coalesce((select sum(n) from stat_class_counts
-                           where model_version = ${version} and task = 'seniority' and scope = 'overall'), 0)::int as positions,
-                 coalesce((select profiles from stat_career_counts where model_version = ${version}), 0)::int as profiles
-          from model_versions where version = ${version}`,
+      sql`select ${scored} from model_versions mv where mv.version = ${version}`,
     );
     if (!known) throw new Error(`no model version ${version} is registered`);
     const runs = await queryRows<{ id: number }>(
@@ -71,9 +73,7 @@ export async function listStoredVersions(db: Db): Promise<StoredVersion[]> {
   return queryRows<StoredVersion>(
     db,
     sql`select mv.version, mv.kind, to_char(mv.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "registeredAt",
-               coalesce((select sum(n) from stat_class_counts c
-                         where c.model_version = mv.version and c.task = 'seniority' and c.scope = 'overall'), 0)::int as positions,
-               coalesce((select profiles from stat_career_counts k where k.model_version = mv.version), 0)::int as profiles,
+               ${scored},
                (coalesce(pg_total_relation_size(to_regclass(quote_ident(cv_version_partition_name('predictions', mv.version)))), 0)
                 + coalesce(pg_total_relation_size(to_regclass(quote_ident(cv_version_partition_name('career_features', mv.version)))), 0))::float8 as bytes
         from model_versions mv

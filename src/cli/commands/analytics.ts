@@ -18,7 +18,7 @@ export function registerAnalytics(program: Command): void {
         return;
       }
       const query = findNamedQuery(name);
-      const result = await withDatabase(({ db }) => runNamedQuery(db, query, { modelVersion: opts.model ?? null }), () => openReadDatabase());
+      const result = await withDatabase(({ db }) => runNamedQuery(db, query, { modelVersion: opts.model ?? null }), openReadDatabase);
       if (opts.json) printJson({ query: query.name, ...result });
       else process.stdout.write(renderResult(result));
     });
