@@ -1,6 +1,6 @@
 -- What profiles contribute to stat_class_counts: positions per (version, task, scope, scope value,
 -- predicted label), with fallbacks and summed confidence (in millionths, so sums stay exact).
--- Scopes: overall, organization (trimmed), start period (the start date as given) and ingestion
+-- Scopes: overall, organization (trimmed), start period (the start year) and ingestion
 -- day (UTC day the profile was first stored). :profile_ids / :model_version NULL: all of them.
 -- (The profile filter is repeated on every joined table: Postgres does not carry `= ANY` across
 -- a join, and without it would read the whole joined table.)
@@ -18,7 +18,7 @@ CROSS JOIN LATERAL (VALUES
 CROSS JOIN LATERAL (VALUES
   ('overall', ''),
   ('organization', nullif(btrim(po.organization), '')),
-  ('start_period', po.start_date),
+  ('start_period', left(po.start_date, 4)),  -- the year: months split shares too thin to read
   ('ingestion_day', to_char(pf.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'))
 ) AS s(scope, scope_value)
 WHERE s.scope_value IS NOT NULL

@@ -81,8 +81,8 @@ async function openPglite(dir: string): Promise<Database> {
 /** What the migrations cannot do in SQL alone: the label table, and counters for rows stored before them. */
 async function afterMigrations(db: Db): Promise<void> {
   await writeLabels(db);
-  // A database from before the statistics counters (migrations 0008, 0012, 0017) gets them computed
-  // once. (Agreement counts are legitimately empty with one version, so they are not asked about.)
+  // A database from before the statistics counters (migrations 0008, 0012, 0017), or whose counters
+  // a migration emptied because their rule changed (0019), gets them computed once. (Agreement counts are legitimately empty with one version, so they are not asked about.)
   const [missing] = await queryRows<{ yes: boolean }>(
     db,
     sql`select exists (select 1 from career_features)

@@ -160,7 +160,7 @@ export const statClassCounts = pgTable(
   {
     modelVersion: text('model_version').notNull(),
     task: text('task').notNull(),
-    /** `overall`, `organization`, `start_period`, `ingestion_day`. */
+    /** `overall`, `organization`, `start_period` (start year), `ingestion_day`. */
     scope: text('scope').notNull(),
     scopeValue: text('scope_value').notNull(),
     label: text('label').notNull(),

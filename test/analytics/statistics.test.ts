@@ -42,7 +42,7 @@ describe.each(testDatabaseKinds)('statistics of a hand-built dataset on $name', 
       where model_version = ${DATASET_MODEL} and scope = ${scope} and scope_value = ${scopeValue} and task = ${task}
       order by label`);
 
-  it('counts class shares overall, by organization, by start month and by ingestion day', async () => {
+  it('counts class shares overall, by organization, by start year and by ingestion day', async () => {
     expect(await shares('overall', '', 'seniority')).toEqual([
       { label: 'Director', n: 1, share: 1 / 9 },
       { label: 'Junior', n: 2, share: 2 / 9 },
@@ -55,6 +55,11 @@ describe.each(testDatabaseKinds)('statistics of a hand-built dataset on $name', 
       { label: 'Sales', n: 2, share: 0.5 },
     ]);
     expect(await shares('start_period', '2016', 'seniority')).toEqual([{ label: 'Junior', n: 1, share: 1 }]);
+    // 2020-01 (p4, HR Lead) and 2020-03 (p3, Buchhalterin): a period is the start year, months merged.
+    expect(await shares('start_period', '2020', 'seniority')).toEqual([
+      { label: 'Lead', n: 1, share: 0.5 },
+      { label: 'Professional', n: 1, share: 0.5 },
+    ]);
     expect(await shares('ingestion_day', '2024-05-02', 'seniority')).toEqual([
       { label: 'Lead', n: 1, share: 0.5 },
       { label: 'Professional', n: 1, share: 0.5 },
