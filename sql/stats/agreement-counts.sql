@@ -8,6 +8,5 @@ SELECT b.model_version, a.model_version AS other_version, count(*)::bigint AS po
 FROM predictions a
 JOIN predictions b ON b.profile_id = a.profile_id AND b.position_index = a.position_index AND b.model_version > a.model_version
 WHERE (CAST(:profile_ids AS text[]) IS NULL OR a.profile_id = ANY(CAST(:profile_ids AS text[])))
-  AND (CAST(:profile_ids AS text[]) IS NULL OR b.profile_id = ANY(CAST(:profile_ids AS text[])))
   AND (CAST(:model_version AS text) IS NULL OR CAST(:model_version AS text) IN (a.model_version, b.model_version))
 GROUP BY 1, 2;

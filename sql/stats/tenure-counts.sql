@@ -8,6 +8,5 @@ FROM predictions pr
 JOIN positions po USING (profile_id, position_index)
 WHERE po.start_month IS NOT NULL AND po.end_month >= po.start_month
   AND (CAST(:profile_ids AS text[]) IS NULL OR pr.profile_id = ANY(CAST(:profile_ids AS text[])))
-  AND (CAST(:profile_ids AS text[]) IS NULL OR po.profile_id = ANY(CAST(:profile_ids AS text[])))
   AND (CAST(:model_version AS text) IS NULL OR pr.model_version = CAST(:model_version AS text))
 GROUP BY pr.model_version, pr.seniority, 3;

@@ -12,7 +12,6 @@ FROM (
   FROM predictions pr
   JOIN positions po USING (profile_id, position_index)
   WHERE (CAST(:profile_ids AS text[]) IS NULL OR pr.profile_id = ANY(CAST(:profile_ids AS text[])))
-    AND (CAST(:profile_ids AS text[]) IS NULL OR po.profile_id = ANY(CAST(:profile_ids AS text[])))
     AND (CAST(:model_version AS text) IS NULL OR pr.model_version = CAST(:model_version AS text))
   WINDOW w AS (PARTITION BY pr.model_version, pr.profile_id ORDER BY po.chronological_rank)
 ) ordered
