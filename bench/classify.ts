@@ -1,105 +1,123 @@
 /**
- * Scoring throughput on one core: npm run --silent bench:classify -- [--json] [--titles N] [--batch 512]
- *   [--encoder-titles N] [--repeat 0.5]
+ * Scoring throughput on one core (run it under `taskset -c 0`):
  *
- * Titles are the synthetic examples (examples/profiles.json), scored as whole profiles (batches of
- * about --batch titles) and repeated to N. There is no prediction cache: every title is prepared,
- * featurized and inferred each time; but the sentence encoder's embedding cache (an LRU here)
- * serves the examples' 189 titles after their first batch.
- * Prints one JSON object with --json: titlesPerSec (full scorer: text stage, features, ONNX
- * members, pool, fallback), keywordOnlyTitlesPerSec, p50BatchMs, p99BatchMs, rssMB.
+ *   npm run --silent bench:classify -- --json [--positions 1000000] [--unseen 2000] [--batch 512] [--data DIR]
  *
- * With the encoder installed, `encoder` measures it on --encoder-titles synthetic distinct titles
- * (EN/DE/FR): encoderOnlyTitlesPerSec (Transformers.js alone, uncached), cacheOffTitlesPerSec (the
- * full scorer on titles it never saw: every one is encoded), cacheOnTitlesPerSec (the full scorer on
- * a stream where --repeat of the titles were seen before; the 3,276 positions of the CV data files
- * already repeat 25% of their titles, and longer streams repeat more).
+ * From one run, each title scored as `classify` scores it (a bare title: text stage, features,
+ * members, pool, fallback), in batches of --batch:
+ * - `unseenTitlesPerSec`: --unseen distinct synthetic EN/DE/FR titles on a fresh scorer: every
+ *   cache cold, so the sentence encoder embeds every title (measured first, for that reason);
+ * - `titlesPerSec`: the full scorer on a realistic stream of --positions positions, caches on as in
+ *   production (the member cache and the embedding LRU, starting empty). Titles follow the
+ *   unlabeled CV file's rank-frequency distribution extended Zipf-like: rank r is drawn with
+ *   probability ∝ r^-s over a vocabulary of 1,000,000 titles, the file's distinct titles (most
+ *   frequent first) at the first ranks and distinct variants of them (a field and a region added)
+ *   beyond; s is fitted so that a sample the size of the file has as many distinct titles as the
+ *   file (1,460 of 1,886: s ≈ 0.92). `streamDistinctTitles` says how many the stream holds;
+ * - `keywordOnlyTitlesPerSec`: the keyword rules alone on the same stream;
+ * - `rssMB`: resident memory at the end, everything loaded; `memberCache`: rows scored and rows
+ *   each member actually ran on.
+ *
+ * Needs the unlabeled CV file: --data DIR or CV_DATA_DIR (linkedin-cvs-not-annotated.json).
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SentenceEncoder, defaultEncoderDir } from '../src/classify/encoder.ts';
 import { EnsembleClassifier } from '../src/classify/ensemble.ts';
 import { loadClassifier } from '../src/classify/load-classifier.ts';
 import { loadKeywordRules } from '../src/classify/keyword-rules.ts';
 import { KeywordClassifier } from '../src/classify/keywords.ts';
 import type { TitleClassifier } from '../src/domain/prediction.ts';
-import type { Position, ProfileMessage } from '../src/domain/profile.ts';
 import { seededRandom } from '../src/ingest/kafka/synthetic-profiles.ts';
-import { scoreProfiles, scoreTitles } from '../src/pipeline/score.ts';
+import { scoreTitles } from '../src/pipeline/score.ts';
 import { classifierSource } from '../src/cli/context.ts';
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
-    titles: { type: 'string', default: '50000' },
+    positions: { type: 'string', default: '1000000' },
+    unseen: { type: 'string', default: '2000' },
     batch: { type: 'string', default: '512' },
-    'encoder-titles': { type: 'string', default: '2000' },
-    repeat: { type: 'string', default: '0.5' },
+    data: { type: 'string', default: process.env.CV_DATA_DIR },
   },
 });
-const total = Number(values.titles);
+const positions = Number(values.positions);
+const unseen = Number(values.unseen);
 const batchSize = Number(values.batch);
+if (!values.data) throw new Error('bench:classify needs the CV data: --data DIR or CV_DATA_DIR (linkedin-cvs-not-annotated.json)');
+const VOCABULARY = 1_000_000;
 
-const examples = JSON.parse(readFileSync(new URL('../examples/profiles.json', import.meta.url), 'utf8')) as Position[][];
-
-/** Batches of whole profiles holding about `batchSize` titles each, `total` titles in all. */
-function batches(): ProfileMessage[][] {
-  const out: ProfileMessage[][] = [];
-  let batch: ProfileMessage[] = [];
-  let inBatch = 0;
-  for (let n = 0, i = 0; n < total; i++) {
-    const positions = examples[i % examples.length]!;
-    batch.push({ profileId: `bench-${i}`, positions });
-    inBatch += positions.length;
-    n += positions.length;
-    if (inBatch >= batchSize) {
-      out.push(batch);
-      batch = [];
-      inBatch = 0;
+/** The file's titles (trimmed), most frequent first, ties by text. */
+function fileTitles(dir: string): { titles: string[]; positions: number } {
+  const profiles = JSON.parse(readFileSync(join(dir, 'linkedin-cvs-not-annotated.json'), 'utf8')) as { position: string }[][];
+  const counts = new Map<string, number>();
+  let n = 0;
+  for (const profile of profiles) {
+    for (const p of profile) {
+      const title = p.position.trim();
+      if (!title) continue;
+      counts.set(title, (counts.get(title) ?? 0) + 1);
+      n++;
     }
   }
-  if (batch.length > 0) out.push(batch);
-  return out;
+  const titles = [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)! || (a < b ? -1 : 1));
+  return { titles, positions: n };
 }
-const work = batches();
-const titleCount = work.flat().reduce((n, p) => n + p.positions.length, 0);
 
-/** Times the scoring core end to end (text stage, features, members, pool, career features). */
-async function run(classifier: TitleClassifier): Promise<{ titlesPerSec: number; batchMs: number[] }> {
-  const batchMs: number[] = [];
-  const started = performance.now();
-  for (const batch of work) {
-    const t0 = performance.now();
-    await scoreProfiles(batch, classifier, '2026-11');
-    batchMs.push(performance.now() - t0);
+/** Cumulative Zipf(s) over `v` ranks, normalized. */
+function zipfCdf(s: number, v: number): Float64Array {
+  const cdf = new Float64Array(v);
+  let sum = 0;
+  for (let r = 0; r < v; r++) cdf[r] = sum += (r + 1) ** -s;
+  for (let r = 0; r < v; r++) cdf[r]! /= sum;
+  return cdf;
+}
+
+/** The exponent whose expected number of distinct ranks in `n` draws is `distinct` (bisection). */
+function fitExponent(n: number, distinct: number, v: number): number {
+  const expectedDistinct = (s: number) => {
+    const cdf = zipfCdf(s, v);
+    let e = 0;
+    for (let r = 0; r < v; r++) e += 1 - (1 - (cdf[r]! - (r > 0 ? cdf[r - 1]! : 0))) ** n;
+    return e;
+  };
+  let lo = 0.3;
+  let hi = 2;
+  for (let i = 0; i < 30; i++) {
+    const mid = (lo + hi) / 2;
+    if (expectedDistinct(mid) > distinct) lo = mid;
+    else hi = mid;
   }
-  return { titlesPerSec: titleCount / ((performance.now() - started) / 1000), batchMs };
+  return (lo + hi) / 2;
 }
 
-function percentile(xs: number[], p: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const FIELDS = ['Sales', 'Marketing', 'Finance', 'Einkauf', 'Vertrieb', 'Logistik', 'Controlling', 'Achats', 'Comptabilité', 'Recrutement', 'Data', 'Cloud', 'Produktion', 'Qualität', 'Service', 'Operations', 'Strategy', 'Digital', 'Retail', 'Automotive', 'Pharma', 'Energie', 'Banking', 'Insurance', 'Immobilien'];
+const REGIONS = ['EMEA', 'DACH', 'France', 'Deutschland', 'Europe', 'APAC', 'Americas', 'Nord', 'Süd', 'West', 'Ost', 'International', 'Schweiz', 'Österreich', 'Benelux', 'Nordics', 'Iberia', 'Italia', 'UK', 'Paris', 'Berlin', 'München', 'Hamburg', 'Lyon', 'Zürich', 'Wien', 'Frankfurt', 'Köln'];
+
+/** The title at rank r (0-based): the file's, else a variant of one of them, distinct per rank. */
+function titleAt(r: number, titles: readonly string[]): string {
+  if (r < titles.length) return titles[r]!;
+  const k = r - titles.length;
+  const base = titles[k % titles.length]!;
+  const variant = Math.floor(k / titles.length);
+  return `${base} ${FIELDS[variant % FIELDS.length]} ${REGIONS[Math.floor(variant / FIELDS.length) % REGIONS.length]}`;
 }
 
-const full = await loadClassifier(classifierSource());
-await run(full); // warm-up: JIT and ONNX Runtime's first-run allocations
-const measured = await run(full);
-const keywordOnly = await run(new KeywordClassifier(loadKeywordRules()));
-const rssMB = Math.round(process.memoryUsage().rss / 2 ** 20);
-const encoder = full instanceof EnsembleClassifier && full.encoderStatus.state === 'loaded' ? await benchEncoder(full) : null;
-const result = {
-  modelVersion: full.modelVersion,
-  titles: titleCount,
-  batchSize,
-  titlesPerSec: Math.round(measured.titlesPerSec),
-  keywordOnlyTitlesPerSec: Math.round(keywordOnly.titlesPerSec),
-  p50BatchMs: Number(percentile(measured.batchMs, 50).toFixed(2)),
-  p99BatchMs: Number(percentile(measured.batchMs, 99).toFixed(2)),
-  rssMB,
-  encoder: encoder ?? (full instanceof EnsembleClassifier ? full.encoderStatus : 'no encoder members'),
-};
-if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-else console.table(result);
+function stream(titles: readonly string[], s: number, n: number): string[] {
+  const cdf = zipfCdf(s, VOCABULARY);
+  const random = seededRandom(20261203);
+  return Array.from({ length: n }, () => {
+    const u = random();
+    let lo = 0;
+    let hi = VOCABULARY - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return titleAt(lo, titles);
+  });
+}
 
 /** Distinct synthetic titles in three languages (level x field x scope), shuffled deterministically. */
 function syntheticTitles(n: number): string[] {
@@ -112,42 +130,44 @@ function syntheticTitles(n: number): string[] {
     const j = Math.floor(random() * (i + 1));
     [all[i], all[j]] = [all[j]!, all[i]!];
   }
-  if (n > all.length) throw new Error(`--encoder-titles at most ${all.length / 2}`);
+  if (n > all.length) throw new Error(`--unseen at most ${all.length - 64}`);
   return all.slice(0, n);
 }
 
-async function benchEncoder(classifier: EnsembleClassifier) {
-  const n = Number(values['encoder-titles']);
-  const repeat = Number(values.repeat);
-  const distinct = syntheticTitles(2 * n);
-  const timeBatches = async (titles: string[], score: (batch: string[]) => Promise<unknown>) => {
-    const started = performance.now();
-    for (let i = 0; i < titles.length; i += batchSize) await score(titles.slice(i, i + batchSize));
-    return Math.round(titles.length / ((performance.now() - started) / 1000));
-  };
-  const classify = (batch: string[]) => scoreTitles(batch.map((title) => ({ title })), classifier);
-  const cacheOff = await timeBatches(distinct.slice(0, n), classify);
-  // A stream of n titles: each is, with probability `repeat`, one the stream already had.
-  const random = seededRandom(11);
-  const fresh = distinct.slice(n);
-  const stream: string[] = [];
-  for (let i = 0; i < n; i++) {
-    stream.push(stream.length > 0 && random() < repeat ? stream[Math.floor(random() * stream.length)]! : fresh.pop()!);
+/** Titles per second scoring `titles` in batches, as `classify --csv` and POST /classify do. */
+async function titlesPerSec(classifier: TitleClassifier, titles: readonly string[]): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < titles.length; i += batchSize) {
+    await scoreTitles(titles.slice(i, i + batchSize).map((title) => ({ title })), classifier);
   }
-  const cacheOn = await timeBatches(stream, classify);
-  const rssWithEncoderMB = Math.round(process.memoryUsage().rss / 2 ** 20);
-  // The encoder alone, on titles it never saw (a second instance: the scorer's cache is warm).
-  const alone = await SentenceEncoder.load(defaultEncoderDir());
-  const encoderOnly = await timeBatches(syntheticTitles(n), (batch) => alone.encode(batch));
-  await alone.dispose();
-  return {
-    version: alone.info.version,
-    distinctTitles: n,
-    encoderOnlyTitlesPerSec: encoderOnly,
-    cacheOffTitlesPerSec: cacheOff,
-    cacheOnTitlesPerSec: cacheOn,
-    repeatRate: repeat,
-    rssWithEncoderMB,
-    cache: classifier.embeddingCacheStats(),
-  };
+  return Math.round(titles.length / ((performance.now() - started) / 1000));
 }
+
+const file = fileTitles(values.data);
+const exponent = fitExponent(file.positions, file.titles.length, VOCABULARY);
+const realistic = stream(file.titles, exponent, positions);
+
+const full = await loadClassifier(classifierSource());
+const synthetic = syntheticTitles(unseen + 64);
+await titlesPerSec(full, synthetic.slice(unseen)); // warm-up (JIT, ONNX Runtime's first runs) on titles measured nowhere
+const unseenTitlesPerSec = await titlesPerSec(full, synthetic.slice(0, unseen));
+const fullTitlesPerSec = await titlesPerSec(full, realistic);
+const keywordOnlyTitlesPerSec = await titlesPerSec(new KeywordClassifier(loadKeywordRules()), realistic);
+const ensemble = full instanceof EnsembleClassifier ? full : null;
+const result = {
+  modelVersion: full.modelVersion,
+  encoder: ensemble?.encoderStatus.state ?? 'no encoder members',
+  positions,
+  streamDistinctTitles: new Set(realistic).size,
+  zipfExponent: Number(exponent.toFixed(3)),
+  batchSize,
+  titlesPerSec: fullTitlesPerSec,
+  unseenTitles: unseen,
+  unseenTitlesPerSec,
+  keywordOnlyTitlesPerSec,
+  rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
+  memberCache: ensemble?.memberCacheStats() ?? null,
+  embeddingCache: ensemble?.embeddingCacheStats() ?? null,
+};
+if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+else console.log(result);

@@ -21,6 +21,7 @@ import { createTitlePreparer, type TitlePreparer } from '../text/prepare.ts';
 import type { KeywordConfig } from './keyword-rules.ts';
 import { type KeywordScorer, createKeywordScorer } from './keywords.ts';
 import { type Manifest, type PoolSpec, loadManifest } from './manifest.ts';
+import { MemberCache, type MemberCacheStats } from './member-cache.ts';
 import { type FeatureBatch, type MemberOutput, type Neighbour, OnnxMember } from './onnx-member.ts';
 
 const EPS = 1e-6;
@@ -45,6 +46,7 @@ export class EnsembleClassifier implements TitleClassifier {
   readonly prepare: TitlePreparer;
   private readonly keywordScore: KeywordScorer;
   private readonly pools: Record<Task, PoolSpec>;
+  private readonly caches: MemberCache[];
 
   private constructor(
     readonly manifest: Manifest,
@@ -57,6 +59,7 @@ export class EnsembleClassifier implements TitleClassifier {
     this.prepare = createTitlePreparer(config.text);
     this.keywordScore = createKeywordScorer(config.rules);
     this.pools = Object.fromEntries(TASKS.map((task) => [task, servedPool(manifest, task, encoder !== null)])) as Record<Task, PoolSpec>;
+    this.caches = members.map((member) => new MemberCache(member));
   }
 
   /**
@@ -91,6 +94,11 @@ export class EnsembleClassifier implements TitleClassifier {
     return this.encoder?.cacheStats() ?? null;
   }
 
+  /** Per member: rows scored and rows it actually ran on (member-cache.ts). */
+  memberCacheStats(): Record<string, MemberCacheStats> {
+    return Object.fromEntries(this.members.map((m, i) => [m.name, this.caches[i]!.stats()]));
+  }
+
   /** Every feature the members read, the encoder's included (the parity test's input too). */
   async featurize(titles: readonly PreparedTitle[], contexts?: readonly (ProfileContext | null)[]) {
     const featurized = featurize(titles, contexts, this.keywordScore);
@@ -98,24 +106,31 @@ export class EnsembleClassifier implements TitleClassifier {
     return featurized;
   }
 
+  /**
+   * Predictions for titles in their profile contexts. Each member runs only on the inputs its cache
+   * lacks (member-cache.ts), and the sentence encoder only on titles whose encoder-member output is
+   * not cached: the same probabilities as `score` on the whole batch.
+   */
   async classify(titles: readonly PreparedTitle[], contexts?: readonly (ProfileContext | null)[]): Promise<PositionPrediction[]> {
     if (titles.length === 0) return [];
-    const { batch, keywords } = await this.featurize(titles, contexts);
-    const scores = await this.score(batch);
+    const { batch, keywords } = featurize(titles, contexts, this.keywordScore);
+    const encoderFeatures = async (rows: number[]) => this.encoder?.features(rows.map((r) => titles[r]!));
+    const outputs = await Promise.all(this.caches.map((cache) => cache.predict(batch, titles, encoderFeatures)));
+    const scores = this.pool(outputs, batch.size);
     return titles.map((_, i) => ({
       seniority: this.decide('seniority', scores.seniority[i]!, keywords[i]!),
       department: this.decide('department', scores.department[i]!, keywords[i]!),
     }));
   }
 
-  /** Member and pooled probabilities for a featurized batch (also what the parity test checks). */
+  /** Member and pooled probabilities for a featurized batch, every member run on every row (what the parity test checks). */
   async score(batch: FeatureBatch): Promise<Record<Task, TaskScores[]>> {
-    const outputs = await Promise.all(this.members.map((m) => m.predict(batch)));
+    return this.pool(await Promise.all(this.members.map((m) => m.predict(batch))), batch.size);
+  }
+
+  private pool(outputs: readonly MemberOutput[], size: number): Record<Task, TaskScores[]> {
     const byName = new Map<string, MemberOutput>(this.members.map((m, i) => [m.name, outputs[i]!]));
-    return Object.fromEntries(TASKS.map((task) => [task, poolTask(this.pools[task], byName, task, batch.size)])) as Record<
-      Task,
-      TaskScores[]
-    >;
+    return Object.fromEntries(TASKS.map((task) => [task, poolTask(this.pools[task], byName, task, size)])) as Record<Task, TaskScores[]>;
   }
 
   private decide<T extends Task>(task: T, scores: TaskScores, keyword: KeywordResult): TaskPrediction<LabelOf<T>> {

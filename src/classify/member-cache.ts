@@ -1,0 +1,131 @@
+/**
+ * Each member runs once per distinct input, ever (up to an LRU's capacity): a member's output is a
+ * function of its input row alone, so rows with the same input share one output, within a batch
+ * and across batches. The key is exactly what the member reads:
+ * - n-gram members: the title's n-grams (so "Senior Developer" and "senior developer" are one);
+ * - the encoder member: the encoder's text of the title (`titleKey`), so a cached output also saves
+ *   the embedding;
+ * - the dense (context) member: the bytes of its feature row, which hold the profile context.
+ * Real streams repeat titles heavily; the title-only members, the encoder's included, then run on
+ * each title once, and only the cheap context member runs per position.
+ */
+import { LRUCache } from 'lru-cache';
+import { TASKS, CLASSES, type Task } from '../domain/labels.ts';
+import type { PreparedTitle } from '../domain/prediction.ts';
+import { titleKey } from './encoder.ts';
+import type { FeatureBatch, MemberOutput, Neighbour, OnnxMember } from './onnx-member.ts';
+
+/** One row of a member's output. */
+interface RowOutput {
+  probabilities: Record<Task, Float32Array>;
+  neighbours?: Record<Task, Neighbour[]>;
+}
+
+/** Outputs kept per member (default): about 20 MB for the n-gram members, more with neighbours. */
+export const DEFAULT_MEMBER_CACHE_ENTRIES = 100_000;
+
+export interface MemberCacheStats {
+  /** Rows asked for, and rows the member actually ran on (distinct inputs the cache lacked). */
+  rows: number;
+  computed: number;
+}
+
+export class MemberCache {
+  private readonly lru: LRUCache<string, RowOutput>;
+  private readonly counts: MemberCacheStats = { rows: 0, computed: 0 };
+
+  constructor(
+    private readonly member: OnnxMember,
+    maxEntries = DEFAULT_MEMBER_CACHE_ENTRIES,
+  ) {
+    this.lru = new LRUCache({ max: maxEntries });
+  }
+
+  stats(): MemberCacheStats {
+    return { ...this.counts };
+  }
+
+  /**
+   * The member's output for every row of `batch`, running it only on the distinct inputs not
+   * cached. `encoderFeatures` supplies the sentence-encoder features of the titles at the given
+   * rows (the encoder member asks only for the rows it computes).
+   */
+  async predict(
+    batch: FeatureBatch,
+    titles: readonly PreparedTitle[],
+    encoderFeatures: (rows: number[]) => Promise<FeatureBatch['encoder']>,
+  ): Promise<MemberOutput> {
+    const keys = Array.from({ length: batch.size }, (_, r) => this.key(batch, titles, r));
+    // This batch's outputs by key (null: not cached, computed below from its first row): an LRU
+    // too small for one batch still serves all of it.
+    const found = new Map<string, RowOutput | null>();
+    const missing: number[] = [];
+    keys.forEach((key, r) => {
+      if (found.has(key)) return;
+      const cached = this.lru.get(key) ?? null;
+      found.set(key, cached);
+      if (!cached) missing.push(r);
+    });
+    this.counts.rows += batch.size;
+    this.counts.computed += missing.length;
+    if (missing.length > 0) {
+      const sub = await selectRows(batch, missing, this.member.input === 'encoder' ? await encoderFeatures(missing) : undefined);
+      const output = await this.member.predict(sub);
+      missing.forEach((r, j) => {
+        const row = rowOf(output, j);
+        this.lru.set(keys[r]!, row);
+        found.set(keys[r]!, row);
+      });
+    }
+    return assemble(keys.map((k) => found.get(k)!));
+  }
+
+  private key(batch: FeatureBatch, titles: readonly PreparedTitle[], r: number): string {
+    switch (this.member.input) {
+      case 'ngrams':
+        return batch.ngrams[r]!.join('\u0000');
+      case 'encoder':
+        return titleKey(titles[r]!);
+      default: {
+        const w = batch.denseWidth;
+        return Buffer.from(batch.dense.buffer, batch.dense.byteOffset + r * w * 4, w * 4).toString('latin1');
+      }
+    }
+  }
+}
+
+/** The rows `rows` of a batch, as a batch (encoder features given for exactly those rows). */
+function selectRows(batch: FeatureBatch, rows: number[], encoder: FeatureBatch['encoder']): FeatureBatch {
+  const w = batch.denseWidth;
+  const dense = new Float32Array(rows.length * w);
+  rows.forEach((r, j) => dense.set(batch.dense.subarray(r * w, (r + 1) * w), j * w));
+  return { size: rows.length, ngrams: rows.map((r) => batch.ngrams[r]!), dense, denseWidth: w, ...(encoder ? { encoder } : {}) };
+}
+
+function rowOf(output: MemberOutput, j: number): RowOutput {
+  const probabilities = Object.fromEntries(
+    TASKS.map((task) => {
+      const c = CLASSES[task].length;
+      return [task, output[task].slice(j * c, (j + 1) * c)];
+    }),
+  ) as Record<Task, Float32Array>;
+  const neighbours = output.neighbours;
+  return neighbours
+    ? { probabilities, neighbours: Object.fromEntries(TASKS.map((task) => [task, neighbours[task][j]!])) as Record<Task, Neighbour[]> }
+    : { probabilities };
+}
+
+function assemble(rows: readonly RowOutput[]): MemberOutput {
+  const out: MemberOutput = Object.fromEntries(
+    TASKS.map((task) => {
+      const c = CLASSES[task].length;
+      const data = new Float32Array(rows.length * c);
+      rows.forEach((row, r) => data.set(row.probabilities[task], r * c));
+      return [task, data];
+    }),
+  ) as Record<Task, Float32Array>;
+  if (rows[0]?.neighbours) {
+    out.neighbours = Object.fromEntries(TASKS.map((task) => [task, rows.map((row) => row.neighbours![task])])) as Record<Task, Neighbour[][]>;
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * The member cache: every member runs once per distinct input (within a batch and across batches),
+ * the context member per distinct context, the sentence encoder only for titles whose encoder-member
+ * output is missing, and the answers are those of every member run on every row.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { EnsembleClassifier } from '../../src/classify/ensemble.ts';
+import type { ProfileContext } from '../../src/domain/prediction.ts';
+import { keywordConfig, prepareTitle } from '../helpers/text.ts';
+
+const models = join(fileURLToPath(new URL('../../', import.meta.url)), 'models');
+
+describe.runIf(existsSync(join(models, 'manifest.json')))('member cache', () => {
+  const raw = ['Senior Software Engineer', 'Leiterin Vertrieb', 'senior software engineer', 'Comptable', 'Senior Software Engineer'];
+
+  it('runs each member once per distinct input, and answers as the uncached scorer does', async () => {
+    const ensemble = await EnsembleClassifier.load(models, keywordConfig);
+    const titles = raw.map((t) => prepareTitle(t));
+    const cached = await ensemble.classify(titles);
+    // Rows 0, 2 and 4 are one title after the text stage (case folded): 3 distinct inputs of 5 for
+    // the title members; the context member also reads the title's shape (its capitals), so 4.
+    for (const [name, member] of Object.entries(ensemble.memberCacheStats())) {
+      expect(member).toEqual({ rows: 5, computed: name === 'gbdt' ? 4 : 3 });
+    }
+
+    const { batch, keywords } = await ensemble.featurize(titles);
+    const full = await ensemble.score(batch);
+    expect(keywords).toHaveLength(5);
+    cached.forEach((p, i) => {
+      for (const task of ['seniority', 'department'] as const) {
+        // The same member outputs, pooled alike: float32 kernels may differ in the last bits by batch shape.
+        full[task][i]!.pooled.forEach((q, k) => expect(p[task].probabilities![k]).toBeCloseTo(q, 5));
+      }
+    });
+    expect(cached[4]).toEqual(cached[0]);
+
+    // A second batch of known titles runs no member at all; a new title runs each member once.
+    await ensemble.classify([...titles, prepareTitle('Einkäufer')]);
+    for (const [name, member] of Object.entries(ensemble.memberCacheStats())) {
+      expect(member).toEqual({ rows: 11, computed: name === 'gbdt' ? 5 : 4 });
+    }
+    if (ensemble.encoderStatus.state === 'loaded') expect(ensemble.embeddingCacheStats()!.computed).toBe(4);
+  });
+
+  it('keys the context member by its features: one title in two profile contexts is scored twice', async () => {
+    const ensemble = await EnsembleClassifier.load(models, keywordConfig);
+    const profile = (positions: { position: string; startDate: string; status: 'ACTIVE' | 'INACTIVE' }[]) => {
+      const titles = positions.map((p) => prepareTitle(p.position));
+      return titles.map((_, index): ProfileContext => ({ index, positions, titles }));
+    };
+    const a = profile([{ position: 'Sales Manager', startDate: '2020-01', status: 'ACTIVE' }]);
+    const b = profile([
+      { position: 'Sales Manager', startDate: '2015-01', status: 'INACTIVE' },
+      { position: 'Head of Sales', startDate: '2019-01', status: 'ACTIVE' },
+    ]);
+    await ensemble.classify([a[0]!.titles[0]!, ...b[0]!.titles], [a[0]!, ...b]);
+    const stats = ensemble.memberCacheStats();
+    const dense = Object.entries(stats).filter(([name]) => name === 'gbdt');
+    expect(dense).toHaveLength(1);
+    expect(dense[0]![1]).toEqual({ rows: 3, computed: 3 });
+    for (const [name, member] of Object.entries(stats)) if (name !== 'gbdt') expect(member).toEqual({ rows: 3, computed: 2 });
+  });
+});
