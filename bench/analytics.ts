@@ -196,8 +196,8 @@ async function measure(positions: number) {
     // The backfill cursor: the next profiles a new version has not scored, from the middle of the ids.
     const next = { targetModelVersion: 'bench-next', sourceModelVersion: null, since: null };
     await registerModelVersion(db, { version: next.targetModelVersion, kind: 'bench', manifest: {} });
-    await readPendingBatch(db, next, { profileId: 'bench-4', positionIndex: 0 }, jobProfiles); // warm
-    const [backfillBatchMs] = await timed(() => readPendingBatch(db, next, { profileId: 'bench-5', positionIndex: 0 }, jobProfiles));
+    await readPendingBatch(db, next, 'bench-4', jobProfiles); // warm
+    const [backfillBatchMs] = await timed(() => readPendingBatch(db, next, 'bench-5', jobProfiles));
     // Retiring the version that holds every row: its partitions are dropped whole.
     const [retireMs] = await timed(() => retireModelVersion(db, classifier.modelVersion));
     return {

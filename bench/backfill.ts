@@ -1,30 +1,37 @@
 /**
- * Backfill throughput: npm run --silent bench:backfill -- [--json] [--positions 200000] [--batch 1000] [--threads N (default: one per core)] [--classifier shipped|keywords]
+ * Backfill throughput with worker processes sharing one run:
  *
- * Seeds a fresh database with N positions (the synthetic examples, repeated under new profile ids)
- * that an "older model" scored, then runs the real backfill (`runBackfill`, as the CLI and the
- * nightly job do) with the shipped classifier, and reports:
- *   rowsPerSec          positions re-scored and committed per second (read, score, write; the
- *                       statistics refresh at the end is timed apart, as refreshSeconds)
+ *   npm run --silent bench:backfill -- --json [--workers 2] [--positions 200000] [--batch 1000] [--threads 0] [--range-profiles 5000]
+ *
+ * Seeds a fresh database (on the Postgres server of DATABASE_URL or TEST_DATABASE_URL) with N
+ * positions (the synthetic examples, repeated under new profile ids) that an "older model" scored,
+ * starts --workers `backfill-worker` processes (the real command, on a fresh BullMQ queue of
+ * REDIS_URL), queues one backfill and waits for its parent job, which finishes when every range job
+ * is done. Reports:
+ *   rowsPerSec          positions re-scored and committed per second by all the workers together
+ *                       (from queueing to the last range; the drift refresh at the end is timed apart)
  *   endToEndRowsPerSec  the same including the refresh
- *   scoreOnlyRowsPerSec the scoring core alone on the same profiles in memory (no database): the
- *                       ceiling the backfill cannot pass on one core
- * Database: a new database on the Postgres server of DATABASE_URL (or TEST_DATABASE_URL), dropped
- * afterwards; without either, embedded PGlite in memory. Seeding is not timed.
+ *   rangesPerWorker     range jobs each process ran
+ *   rssMB               each worker process's peak resident memory (VmHWM), everything loaded
+ *   scoreOnlyRowsPerSec the scoring core alone in this process on the same profiles (no database,
+ *                       no queue): what one core can score
+ * Seeding is not timed.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { QueueEvents } from 'bullmq';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { loadClassifier } from '../src/classify/load-classifier.ts';
-import { loadKeywordRules } from '../src/classify/keyword-rules.ts';
-import { KeywordClassifier } from '../src/classify/keywords.ts';
 import type { TitleClassifier } from '../src/domain/prediction.ts';
 import type { Position, ProfileMessage } from '../src/domain/profile.ts';
-import { runBackfill } from '../src/queues/backfill/backfill.ts';
-import { ScoringPool, defaultScoringThreads } from '../src/queues/backfill/scoring-pool.ts';
+import { backfillQueue, enqueueBackfill } from '../src/queues/backfill/backfill-queue.ts';
+import type { BackfillResult } from '../src/queues/backfill/backfill.ts';
+import { redisConnection } from '../src/runtime/redis-connection.ts';
 import { logger } from '../src/logger.ts';
 import { scoreProfiles } from '../src/pipeline/score.ts';
 import { readPendingBatch } from '../src/store/backfill-store.ts';
@@ -35,31 +42,31 @@ import { classifierSource } from '../src/cli/context.ts';
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1' },
     positions: { type: 'string', default: '200000' },
     batch: { type: 'string', default: '1000' },
-    classifier: { type: 'string', default: 'shipped' },
-    threads: { type: 'string', default: String(defaultScoringThreads()) },
+    threads: { type: 'string', default: '0' },
+    'range-profiles': { type: 'string', default: '5000' },
   },
 });
+const workers = Number(values.workers);
+const threads = Number(values.threads);
+const rangeProfiles = Number(values['range-profiles']);
 const wanted = Number(values.positions);
 const batchSize = Number(values.batch);
-const threads = Number(values.threads);
-if (!Number.isInteger(wanted) || wanted <= 0 || !Number.isInteger(batchSize) || batchSize <= 0) {
-  throw new Error('--positions and --batch must be positive integers');
+if (![wanted, batchSize, workers, rangeProfiles].every((n) => Number.isInteger(n) && n > 0) || !(threads >= 0)) {
+  throw new Error('--positions, --batch, --workers and --range-profiles must be positive integers, --threads at least 0');
 }
+const server = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
+const redisUrl = process.env.REDIS_URL;
+if (!server || !redisUrl) throw new Error('bench:backfill needs a Postgres server and Redis: DATABASE_URL (or TEST_DATABASE_URL) and REDIS_URL');
 logger.level = process.env.LOG_LEVEL ?? 'warn';
 const OLD_MODEL = 'bench-old';
 
 const examples = JSON.parse(readFileSync(new URL('../examples/profiles.json', import.meta.url), 'utf8')) as Position[][];
 
-/** A fresh database on the server, or PGlite in memory. */
-async function benchDatabase(): Promise<{ database: Database; kind: string; drop(): Promise<void> }> {
-  const server = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
-  if (!server) {
-    const database = await openDatabase({ pgliteDir: 'memory://' });
-    await database.migrate();
-    return { database, kind: 'pglite (in memory)', drop: () => database.close() };
-  }
+/** A fresh database on the server. */
+async function benchDatabase(): Promise<{ database: Database; url: string; drop(): Promise<void> }> {
   const name = `cv_bench_${randomBytes(5).toString('hex')}`;
   const admin = async (text: string) => {
     const client = new pg.Client({ connectionString: server });
@@ -67,13 +74,13 @@ async function benchDatabase(): Promise<{ database: Database; kind: string; drop
     await client.query(text).finally(() => client.end());
   };
   await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(server);
+  const url = new URL(server!);
   url.pathname = `/${name}`;
   const database = await openDatabase({ url: url.toString() });
   await database.migrate();
   return {
     database,
-    kind: 'postgres',
+    url: url.toString(),
     async drop() {
       await database.close();
       await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -115,16 +122,15 @@ async function seed(database: Database): Promise<number> {
 async function scoreOnly(database: Database, classifier: TitleClassifier): Promise<number> {
   const filter = { targetModelVersion: `${classifier.modelVersion}-none`, sourceModelVersion: null, since: null };
   const batches: ProfileMessage[][] = [];
-  let cursor = { profileId: '', positionIndex: -1 };
+  let cursor = '';
   let rows = 0;
-  // A sample is enough for a rate: up to 50,000 positions.
-  while (rows < Math.min(50_000, wanted)) {
+  // A sample is enough for a rate: up to 20,000 positions.
+  while (rows < Math.min(20_000, wanted)) {
     const batch = await readPendingBatch(database.db, filter, cursor, batchSize);
     if (batch.length === 0) break;
     batches.push(batch);
     rows += batch.reduce((n, p) => n + p.positions.length, 0);
-    const last = batch[batch.length - 1]!;
-    cursor = { profileId: last.profileId, positionIndex: last.positions.length - 1 };
+    cursor = batch[batch.length - 1]!.profileId;
   }
   await scoreProfiles(batches[0]!, classifier, '2026-01'); // warm-up
   const t0 = performance.now();
@@ -132,36 +138,78 @@ async function scoreOnly(database: Database, classifier: TitleClassifier): Promi
   return rows / ((performance.now() - t0) / 1000);
 }
 
-const classifier: TitleClassifier = values.classifier === 'keywords' ? new KeywordClassifier(loadKeywordRules()) : await loadClassifier(classifierSource());
-const { database, kind, drop } = await benchDatabase();
+/** One `backfill-worker` process, resolved once it says it is running. */
+async function startWorker(url: string, queueName: string): Promise<ChildProcess> {
+  const child = spawn('node', ['bin/cv-pipeline.js', 'backfill-worker', '--no-schedule', '--threads', String(threads)], {
+    cwd: new URL('../', import.meta.url).pathname,
+    env: { ...process.env, DATABASE_URL: url, REDIS_URL: redisUrl, BACKFILL_QUEUE_NAME: queueName, BACKFILL_BATCH_SIZE: String(batchSize),
+           BACKFILL_RANGE_PROFILES: String(rangeProfiles), LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const ranges = { count: 0 };
+  (child as ChildProcess & { ranges: typeof ranges }).ranges = ranges;
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`backfill-worker exited ${code} before it was running`)));
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      if (line.includes('backfill worker running')) resolve();
+      if (line.includes('backfill job done') && line.includes('backfill-range')) ranges.count++;
+    });
+  });
+  return child;
+}
+
+/** Peak resident memory of a process (Linux), in MB. */
+function peakRssMB(pid: number): number {
+  const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Math.round(Number(kb) / 1024);
+}
+
+const classifier: TitleClassifier = await loadClassifier(classifierSource());
+const { database, url, drop } = await benchDatabase();
+const queueName = `bench-backfill-${randomBytes(4).toString('hex')}`;
+const connection = redisConnection(redisUrl, 'worker');
+const queue = backfillQueue(connection, queueName);
+const eventsConnection = redisConnection(redisUrl, 'worker');
+const events = new QueueEvents(queueName, { connection: eventsConnection });
+const children: ChildProcess[] = [];
 try {
   const seedStart = performance.now();
   const positions = await seed(database);
   const seedSeconds = (performance.now() - seedStart) / 1000;
   const scoreOnlyRowsPerSec = await scoreOnly(database, classifier);
-  // Threads load the shipped classifier; with --classifier keywords the main thread scores.
-  const pool = threads > 0 && values.classifier !== 'keywords' ? await ScoringPool.start(threads, classifierSource()) : null;
-  const result = await runBackfill(database.db, classifier, { batchSize, trigger: 'bench', asOf: '2026-01', scorer: pool }).finally(() => pool?.close());
+  for (let i = 0; i < workers; i++) children.push(await startWorker(url, queueName));
+  await events.waitUntilReady();
+  const id = await enqueueBackfill(queue, {});
+  const result = (await (await queue.getJob(id))!.waitUntilFinished(events, 3_600_000)) as BackfillResult;
   if (result.rowsScored !== positions) throw new Error(`backfill scored ${result.rowsScored} of ${positions} positions`);
   const scoringSeconds = result.seconds - result.refreshSeconds;
   const out = {
     modelVersion: classifier.modelVersion,
-    database: kind,
     positions,
     profiles: result.profilesScored,
+    workers,
+    scoringThreadsPerWorker: threads,
     batchSize,
-    scoringThreads: pool ? threads : 0,
+    rangeProfiles,
     rowsPerSec: Math.round(positions / scoringSeconds),
     endToEndRowsPerSec: Math.round(positions / result.seconds),
+    rangesPerWorker: children.map((c) => (c as ChildProcess & { ranges: { count: number } }).ranges.count),
+    rssMB: children.map((c) => peakRssMB(c.pid!)),
     scoreOnlyRowsPerSec: Math.round(scoreOnlyRowsPerSec),
     backfillSeconds: Number(scoringSeconds.toFixed(2)),
     refreshSeconds: Number(result.refreshSeconds.toFixed(2)),
     seedSeconds: Number(seedSeconds.toFixed(2)),
     cpus: cpus().length,
-    rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
   };
   if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
   else console.table(out);
 } finally {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+  await events.close();
+  await queue.obliterate({ force: true }).catch(() => {});
+  await queue.close();
+  await connection.quit();
+  await eventsConnection.quit();
   await drop();
 }

@@ -90,6 +90,8 @@ const EnvSchema = z.object({
   BACKFILL_TZ: z.string().min(1).default('UTC'),
   /** Profiles re-scored per transaction (and per persisted cursor step) by a backfill. */
   BACKFILL_BATCH_SIZE: positiveInt.default(1000),
+  /** Profiles per range of a backfill run: one queue job each, the unit that worker processes share. */
+  BACKFILL_RANGE_PROFILES: positiveInt.default(5000),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -1,11 +1,12 @@
 /**
- * What a backfill reads and writes: its run record (filters, cursor, counts), the next batch of
- * profiles an older model scored, and the new model's predictions and career features.
+ * What a backfill reads and writes: its run record (filters, counts), the run's profile-id ranges
+ * (each with its own cursor), the next batch of profiles an older model scored in a range, and the
+ * new model's predictions and career features.
  *
- * A batch's predictions, career features and the run's cursor and counts are written in ONE
- * transaction, so a run killed at any moment resumes exactly after the last committed batch: no
- * profile is counted twice and none is skipped. Writes are upserts on the natural keys, so even a
- * batch that is scored twice stores every row once.
+ * A batch's predictions, career features, its range's cursor and counts and the run's counts are
+ * written in ONE transaction, so a range killed at any moment resumes exactly after its last
+ * committed batch: no profile is counted twice and none is skipped. Writes are upserts on the
+ * natural keys, so even a batch that is scored twice stores every row once.
  */
 import { type SQL, sql } from 'drizzle-orm';
 import type { Position } from '../domain/profile.ts';
@@ -25,19 +26,11 @@ export interface BackfillFilter {
   since: Date | null;
 }
 
-export interface BackfillCursor {
-  /** The last profile whose re-scoring is committed; '' before the first batch. */
-  profileId: string;
-  /** Its last position index (the schema's cursor is a position; a profile is re-scored whole). */
-  positionIndex: number;
-}
-
 export interface BackfillRun {
   id: number;
   status: 'running' | 'failed' | 'done';
   filter: BackfillFilter;
   trigger: string;
-  cursor: BackfillCursor;
   rowsTotal: number;
   rowsScored: number;
   profilesScored: number;
@@ -46,7 +39,20 @@ export interface BackfillRun {
   error: string | null;
 }
 
-export const START_CURSOR: BackfillCursor = { profileId: '', positionIndex: -1 };
+/**
+ * A run's share of profile ids, (afterId, untilId], re-scored by one job; `cursor` is the last
+ * profile committed ('' = afterId before the first batch).
+ */
+export interface BackfillRange {
+  runId: number;
+  index: number;
+  afterId: string;
+  untilId: string | null;
+  cursor: string;
+  rowsScored: number;
+  profilesScored: number;
+  status: 'pending' | 'done';
+}
 
 interface RunRow {
   id: number | string;
@@ -55,7 +61,6 @@ interface RunRow {
   source_model_version: string | null;
   since: Date | string | null;
   trigger: string;
-  cursor: Partial<BackfillCursor> | null;
   rows_total: number;
   rows_scored: number;
   profiles_scored: number;
@@ -65,7 +70,7 @@ interface RunRow {
 }
 
 const RUN_COLUMNS = sql.raw(
-  'id, status, target_model_version, source_model_version, since, trigger, cursor, rows_total, rows_scored, profiles_scored, started_at, finished_at, error',
+  'id, status, target_model_version, source_model_version, since, trigger, rows_total, rows_scored, profiles_scored, started_at, finished_at, error',
 );
 
 function toRun(row: RunRow): BackfillRun {
@@ -75,7 +80,6 @@ function toRun(row: RunRow): BackfillRun {
     status: row.status,
     filter: { targetModelVersion: row.target_model_version, sourceModelVersion: row.source_model_version, since: date(row.since) },
     trigger: row.trigger,
-    cursor: { ...START_CURSOR, ...(row.cursor ?? {}) },
     rowsTotal: row.rows_total,
     rowsScored: row.rows_scored,
     profilesScored: row.profiles_scored,
@@ -119,9 +123,8 @@ export async function findResumableRun(db: Db, filter: BackfillFilter): Promise<
 /** Creates a run, counting the positions it will re-score. */
 export async function createRun(db: Db, filter: BackfillFilter, trigger: string): Promise<BackfillRun> {
   const [row] = await queryRows<RunRow>(db, sql`
-    insert into backfill_runs (target_model_version, source_model_version, since, trigger, cursor, rows_total)
+    insert into backfill_runs (target_model_version, source_model_version, since, trigger, rows_total)
     select ${filter.targetModelVersion}, ${filter.sourceModelVersion}::text, ${sinceParam(filter.since)}, ${trigger},
-           ${JSON.stringify(START_CURSOR)}::jsonb,
            (select count(*)::int from positions where profile_id in (
               select pf.profile_id from profiles pf where ${sinceMatches(filter)} and ${isPending(filter, sql`pf.profile_id`)}))
     returning ${RUN_COLUMNS}`);
@@ -170,8 +173,8 @@ interface PositionRow {
 }
 
 /**
- * The next `limit` pending profiles after `after` (in profile id order, so the cursor is a plain
- * keyset position), rebuilt as messages for the scoring core from their stored positions.
+ * The next `limit` pending profiles after the id `after` and up to `until` (in profile id order, so
+ * a cursor is a plain keyset position), rebuilt as messages for the scoring core from their stored positions.
  *
  * In steps on purpose: the next ids by the primary key alone, their predictions' keys by the
  * primary key again, and the pending test here. Asked as one query, Postgres plans the pending test
@@ -179,13 +182,19 @@ interface PositionRow {
  * would cost O(table) and a whole backfill O(n²); this way a batch costs O(batch) whatever the
  * table size or the planner statistics.
  */
-export async function readPendingBatch(db: Db, filter: BackfillFilter, after: BackfillCursor, limit: number): Promise<ProfileMessage[]> {
+export async function readPendingBatch(
+  db: Db,
+  filter: BackfillFilter,
+  after: string,
+  limit: number,
+  until: string | null = null,
+): Promise<ProfileMessage[]> {
   const chosen: string[] = [];
-  let scanFrom = after.profileId;
+  let scanFrom = after;
   while (chosen.length < limit) {
     const ids = await queryRows<{ id: string }>(db, sql`
       select profile_id as id from profiles
-      where profile_id > ${scanFrom} and ${sinceMatches(filter)}
+      where profile_id > ${scanFrom} and (${until}::text is null or profile_id <= ${until}::text) and ${sinceMatches(filter)}
       order by profile_id limit ${limit}`);
     if (ids.length === 0) break;
     const pending = pendingAmong(filter, ids.map((r) => r.id), await predictionKeys(db, ids.map((r) => r.id)));
@@ -246,22 +255,84 @@ export function pendingAmong(filter: BackfillFilter, ids: readonly string[], key
 
 export class ConcurrentBackfillError extends Error {}
 
+interface RangeRow {
+  run_id: number | string;
+  range_index: number;
+  after_id: string;
+  until_id: string | null;
+  cursor: string;
+  rows_scored: number;
+  profiles_scored: number;
+  status: BackfillRange['status'];
+}
+
+const RANGE_COLUMNS = sql.raw('run_id, range_index, after_id, until_id, cursor, rows_scored, profiles_scored, status');
+
+function toRange(row: RangeRow): BackfillRange {
+  return {
+    runId: Number(row.run_id),
+    index: row.range_index,
+    afterId: row.after_id,
+    untilId: row.until_id,
+    cursor: row.cursor,
+    rowsScored: row.rows_scored,
+    profilesScored: row.profiles_scored,
+    status: row.status,
+  };
+}
+
+export async function readRanges(db: Db, runId: number): Promise<BackfillRange[]> {
+  const rows = await queryRows<RangeRow>(db, sql`select ${RANGE_COLUMNS} from backfill_ranges where run_id = ${runId} order by range_index`);
+  return rows.map(toRange);
+}
+
 /**
- * Writes the target's predictions and career features of one scored batch and advances the run,
- * in one transaction. The run row is locked and its cursor checked first: if another process
- * advanced the same run meanwhile, nothing is written and ConcurrentBackfillError is thrown.
+ * The run's ranges, splitting it on first call into ranges of about `profilesPerRange` profiles
+ * (of those `since` selects; one index-only pass over the profile ids). The run row is locked
+ * while splitting, so two planners of one run agree on one set of ranges.
  */
-export async function commitBatch(db: Db, runId: number, expected: BackfillCursor, scored: readonly ScoredProfile[]): Promise<BackfillCursor> {
+export async function planRanges(db: Db, run: BackfillRun, profilesPerRange: number): Promise<BackfillRange[]> {
+  await inTransaction(db, async (tx) => {
+    await tx.execute(sql`select 1 from backfill_runs where id = ${run.id} for update`);
+    const [planned] = await queryRows<{ yes: boolean }>(tx, sql`select exists (select 1 from backfill_ranges where run_id = ${run.id}) as yes`);
+    if (planned!.yes) return;
+    // The last id of every full range; the range after the last boundary is open-ended.
+    const bounds = await queryRows<{ id: string }>(tx, sql`
+      select profile_id as id from (
+        select profile_id, row_number() over (order by profile_id) as n from profiles where ${sinceMatches(run.filter)}
+      ) numbered where n % ${profilesPerRange} = 0 order by profile_id`);
+    const edges = ['', ...bounds.map((b) => b.id)];
+    await tx.execute(sql`
+      insert into backfill_ranges (run_id, range_index, after_id, until_id, cursor)
+      select ${run.id}, i - 1, after_id, until_id, after_id
+      from unnest(${sql.param(edges)}::text[], ${sql.param([...edges.slice(1), null])}::text[]) with ordinality as t(after_id, until_id, i)`);
+  });
+  return readRanges(db, run.id);
+}
+
+/**
+ * Writes the target's predictions and career features of one scored batch of a range and advances
+ * the range and the run's counts, in one transaction. The range row is locked and its cursor
+ * checked first: if another process advanced the same range meanwhile, nothing is written and
+ * ConcurrentBackfillError is thrown. Returns the range's new cursor.
+ */
+export async function commitRangeBatch(
+  db: Db,
+  range: Pick<BackfillRange, 'runId' | 'index'>,
+  expected: string,
+  scored: readonly ScoredProfile[],
+): Promise<string> {
   const last = scored[scored.length - 1];
   if (!last) return expected;
-  const next: BackfillCursor = { profileId: last.profileId, positionIndex: last.positions.length - 1 };
   await inTransaction(db, async (tx) => {
-    const [run] = await queryRows<{ cursor: Partial<BackfillCursor> | null }>(
+    const [row] = await queryRows<{ cursor: string }>(
       tx,
-      sql`select cursor from backfill_runs where id = ${runId} for update`,
+      sql`select cursor from backfill_ranges where run_id = ${range.runId} and range_index = ${range.index} for update`,
     );
-    if ((run?.cursor?.profileId ?? '') !== expected.profileId) {
-      throw new ConcurrentBackfillError(`backfill run ${runId} was advanced by another process (cursor ${run?.cursor?.profileId ?? 'gone'}, expected ${expected.profileId || 'start'})`);
+    if (row?.cursor !== expected) {
+      throw new ConcurrentBackfillError(
+        `backfill run ${range.runId} range ${range.index} was advanced by another process (cursor ${row ? row.cursor || 'start' : 'gone'}, expected ${expected || 'start'})`,
+      );
     }
     let rows = 0;
     await withStatistics(tx, scored.map((p) => p.profileId), async () => {
@@ -269,10 +340,18 @@ export async function commitBatch(db: Db, runId: number, expected: BackfillCurso
       await upsertCareer(tx, scored);
     });
     await tx.execute(sql`
+      update backfill_ranges
+      set cursor = ${last.profileId}, rows_scored = rows_scored + ${rows}, profiles_scored = profiles_scored + ${scored.length}, updated_at = now()
+      where run_id = ${range.runId} and range_index = ${range.index}`);
+    // Last, so concurrent ranges hold the run row only from here to their commit.
+    await tx.execute(sql`
       update backfill_runs
-      set cursor = ${JSON.stringify(next)}::jsonb, rows_scored = rows_scored + ${rows},
-          profiles_scored = profiles_scored + ${scored.length}, status = 'running', error = null, updated_at = now()
-      where id = ${runId}`);
+      set rows_scored = rows_scored + ${rows}, profiles_scored = profiles_scored + ${scored.length}, status = 'running', error = null, updated_at = now()
+      where id = ${range.runId}`);
   });
-  return next;
+  return last.profileId;
+}
+
+export async function markRangeDone(db: Db, range: Pick<BackfillRange, 'runId' | 'index'>): Promise<void> {
+  await db.execute(sql`update backfill_ranges set status = 'done', updated_at = now() where run_id = ${range.runId} and range_index = ${range.index}`);
 }

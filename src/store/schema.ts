@@ -330,8 +330,6 @@ export const backfillRuns = pgTable('backfill_runs', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   targetModelVersion: text('target_model_version').notNull(),
   status: text('status').notNull().default('running'),
-  /** Last (profile_id, position_index) done, so a crashed run resumes after it. */
-  cursor: jsonb('cursor').notNull().default(sql`'{}'::jsonb`),
   rowsScored: integer('rows_scored').notNull().default(0),
   startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
   finishedAt: timestamp('finished_at', { withTimezone: true }),
@@ -347,6 +345,30 @@ export const backfillRuns = pgTable('backfill_runs', {
   error: text('error'),
   updatedAt: updatedAt(),
 });
+
+/**
+ * A run's profile-id ranges (after_id, until_id]: one BullMQ job each, so any number of workers on
+ * any number of machines share a run. Each range keeps its own cursor, committed with each batch.
+ */
+export const backfillRanges = pgTable(
+  'backfill_ranges',
+  {
+    runId: bigint('run_id', { mode: 'number' }).notNull().references(() => backfillRuns.id, { onDelete: 'cascade' }),
+    rangeIndex: integer('range_index').notNull(),
+    /** Exclusive lower bound of the profile ids ('' for the first range). */
+    afterId: text('after_id').notNull(),
+    /** Inclusive upper bound (null for the last range). */
+    untilId: text('until_id'),
+    /** The last profile whose re-scoring is committed (after_id before the first batch). */
+    cursor: text('cursor').notNull(),
+    rowsScored: integer('rows_scored').notNull().default(0),
+    profilesScored: integer('profiles_scored').notNull().default(0),
+    /** `pending` until its last batch is committed, then `done`. */
+    status: text('status').notNull().default('pending'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.rangeIndex] })],
+);
 
 /**
  * The class distribution a model was trained on, per task: the baseline that production drift is

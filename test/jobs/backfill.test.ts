@@ -7,7 +7,7 @@ import type { Position, ProfileMessage } from '../../src/domain/profile.ts';
 import { runBackfill } from '../../src/queues/backfill/backfill.ts';
 import { logger } from '../../src/logger.ts';
 import { scoreProfiles } from '../../src/pipeline/score.ts';
-import { ConcurrentBackfillError, START_CURSOR, commitBatch, createRun } from '../../src/store/backfill-store.ts';
+import { ConcurrentBackfillError, commitRangeBatch, createRun, planRanges, readRanges } from '../../src/store/backfill-store.ts';
 import { type Database, type Db, queryRows } from '../../src/store/db.ts';
 import { registerModelVersion, storeScoredProfiles } from '../../src/store/write-results.ts';
 import { datasetProfiles } from '../helpers/career-dataset.ts';
@@ -107,15 +107,33 @@ describe.each(testDatabaseKinds)('backfill on $name', (kind) => {
     expect(result).toMatchObject({ rowsTotal: 2, rowsScored: 2, profilesScored: 1 });
   });
 
-  it('refuses to commit a batch when another process advanced the same run', async () => {
+  it('refuses to commit a batch when another process advanced the same range', async () => {
     const filter = { targetModelVersion: 'new-v4', sourceModelVersion: null, since: null };
     await registerModelVersion(db, { version: 'new-v4', kind: 'test', manifest: {} });
     const run = await createRun(db, filter, 'cli');
+    const [range] = await planRanges(db, run, 1000);
     const scored = await scoreProfiles(datasetProfiles.slice(0, 1), fixedClassifier('new-v4', {}), '2024-06');
-    await commitBatch(db, run.id, START_CURSOR, scored);
-    await expect(commitBatch(db, run.id, START_CURSOR, scored)).rejects.toBeInstanceOf(ConcurrentBackfillError);
+    await commitRangeBatch(db, range!, '', scored);
+    await expect(commitRangeBatch(db, range!, '', scored)).rejects.toBeInstanceOf(ConcurrentBackfillError);
     const [n] = await queryRows<{ rows: number }>(db, sql`select rows_scored as rows from backfill_runs where id = ${run.id}`);
     expect(n!.rows).toBe(3);
+    expect((await readRanges(db, run.id))[0]).toMatchObject({ cursor: 'p1', rowsScored: 3, profilesScored: 1, status: 'pending' });
+  });
+
+  it('splits a run into profile-id ranges that cover every profile once, and scores them all', async () => {
+    const newV5 = fixedClassifier('new-v5', {});
+    // 6 profiles (p1-p4, q1, q2) in ranges of 4: (, p4] and (p4, ) — the last one open-ended.
+    const result = await runBackfill(db, newV5, { ...options, profilesPerRange: 4 });
+    expect(result).toMatchObject({ status: 'done', rowsTotal: 12, rowsScored: 12, profilesScored: 6 });
+    const ranges = await readRanges(db, result.runId);
+    expect(ranges.map((r) => [r.afterId, r.untilId, r.cursor, r.rowsScored, r.status])).toEqual([
+      ['', 'p4', 'p4', 9, 'done'],
+      ['p4', null, 'q2', 3, 'done'],
+    ]);
+    expect((await predictionCounts(db))['new-v5']).toBe(12);
+    // Planning again returns the same ranges: two planners of one run agree.
+    const run = { ...(await createRun(db, { targetModelVersion: 'new-v5', sourceModelVersion: null, since: null }, 'cli')) };
+    expect(await planRanges(db, run, 4)).toEqual(await planRanges(db, run, 2));
   });
 });
 

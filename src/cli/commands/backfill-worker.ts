@@ -43,6 +43,7 @@ export function registerBackfillWorker(program: Command): void {
           db: database.db,
           classifier,
           batchSize: config.BACKFILL_BATCH_SIZE,
+          profilesPerRange: config.BACKFILL_RANGE_PROFILES,
           scorer: pool,
         });
         resources.add('backfill worker', worker, (w) => w.close());

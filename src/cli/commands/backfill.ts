@@ -37,6 +37,7 @@ export function registerBackfill(program: Command): void {
             sourceModelVersion: opts.model ?? null,
             since: opts.since ?? null,
             batchSize: opts.batchSize ?? config.BACKFILL_BATCH_SIZE,
+            profilesPerRange: config.BACKFILL_RANGE_PROFILES,
             trigger: 'cli',
             asOf: opts.asOf ?? currentMonth(),
             // The first report (a resumed run: above zero) starts the count; rate and ETA cover this call only.

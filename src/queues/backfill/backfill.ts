@@ -1,10 +1,13 @@
 /**
  * The backfill: re-scores, with the shipped model, the profiles an older model scored, in batches,
- * then refreshes the statistics. The CLI (`cv-pipeline backfill`) and the nightly BullMQ job run
- * this same function.
+ * then refreshes the statistics. A run is split into profile-id ranges: the CLI
+ * (`cv-pipeline backfill`) scores them in turn in one process; the BullMQ backfill queue gives each
+ * its own job, so any number of `backfill-worker` processes share a run (backfill-worker.ts). Both
+ * run the same functions: startRun, scoreRange, finishRun.
  *
- * - Resumable: progress lives in `backfill_runs` (cursor + counts, committed with each batch), and
- *   a new start with the same filters resumes an unfinished run instead of starting over.
+ * - Resumable: progress lives in `backfill_runs` (counts) and `backfill_ranges` (a cursor per
+ *   range), committed with each batch, and a new start with the same filters resumes an unfinished
+ *   run instead of starting over.
  * - Idempotent: every row is an upsert on its natural key; re-running a finished backfill finds
  *   nothing pending and writes nothing.
  * - Old predictions stay: the new model's rows are added beside them, for comparison
@@ -20,13 +23,15 @@ import type { ProfileMessage } from '../../domain/profile.ts';
 import { logger } from '../../logger.ts';
 import { scoreProfiles } from '../../pipeline/score.ts';
 import {
-  type BackfillCursor,
   type BackfillFilter,
+  type BackfillRange,
   type BackfillRun,
-  commitBatch,
+  commitRangeBatch,
   createRun,
   findResumableRun,
+  markRangeDone,
   markRun,
+  planRanges,
   readPendingBatch,
   readRun,
   scoredModelVersions,
@@ -54,6 +59,8 @@ export interface BackfillOptions {
   onProgress?: (progress: BackfillProgress) => void | Promise<void>;
   /** Scores on worker threads instead of this one (it must serve the classifier's model version). */
   scorer?: BatchScorer | null;
+  /** Profiles per range (default PROFILES_PER_RANGE): the unit of work a queue job takes. */
+  profilesPerRange?: number;
 }
 
 export interface BackfillProgress {
@@ -73,11 +80,28 @@ export interface BackfillResult extends BackfillProgress {
   refreshSeconds: number;
 }
 
-export async function runBackfill(db: Db, classifier: TitleClassifier, options: BackfillOptions): Promise<BackfillResult> {
-  const started = performance.now();
+/** Profiles per range job (about 17,000 positions: some seconds of scoring each). */
+export const PROFILES_PER_RANGE = 5_000;
+
+/** A run ready to score: its record, its ranges, and the progress so far. */
+export interface StartedRun {
+  run: BackfillRun;
+  ranges: BackfillRange[];
+  resumed: boolean;
+  progress: BackfillProgress;
+}
+
+/**
+ * Finds the unfinished run with these filters, or creates one, and splits it into ranges: what the
+ * CLI does before scoring and the queue's parent job does before adding one child job per range.
+ */
+export async function startRun(
+  db: Db,
+  classifier: TitleClassifier,
+  options: Pick<BackfillOptions, 'sourceModelVersion' | 'since' | 'trigger' | 'scorer' | 'profilesPerRange'>,
+): Promise<StartedRun> {
   const log = logger.child({ component: 'backfill', targetModelVersion: classifier.modelVersion });
   await registerClassifier(db, classifier);
-
   const filter: BackfillFilter = {
     targetModelVersion: classifier.modelVersion,
     sourceModelVersion: options.sourceModelVersion ?? null,
@@ -91,41 +115,62 @@ export async function runBackfill(db: Db, classifier: TitleClassifier, options: 
   }
   const existing = await findResumableRun(db, filter);
   const run = existing ?? (await createRun(db, filter, options.trigger));
-  if (existing) {
-    await markRun(db, run.id, 'running');
-    log.info({ runId: run.id, rowsScored: run.rowsScored, rowsTotal: run.rowsTotal, cursor: run.cursor }, 'resuming backfill run');
-  } else {
-    log.info({ runId: run.id, rowsTotal: run.rowsTotal }, 'backfill run started');
-  }
-
+  if (existing) await markRun(db, run.id, 'running');
+  const ranges = await planRanges(db, run, options.profilesPerRange ?? PROFILES_PER_RANGE);
+  const pending = ranges.filter((r) => r.status === 'pending').length;
+  log.info({ runId: run.id, rowsScored: run.rowsScored, rowsTotal: run.rowsTotal, ranges: ranges.length, pending }, existing ? 'resuming backfill run' : 'backfill run started');
   const progress: BackfillProgress = { runId: run.id, rowsScored: run.rowsScored, rowsTotal: run.rowsTotal, profilesScored: run.profilesScored };
-  await options.onProgress?.({ ...progress });
-  let rowsThisCall = 0;
-  try {
-    rowsThisCall = await scoreAllBatches(db, classifier, filter, run, options, progress);
-  } catch (err) {
-    await markRun(db, run.id, 'failed', (err as Error).message).catch(() => {});
-    throw err;
-  }
+  return { run, ranges, resumed: existing !== null, progress };
+}
 
+/**
+ * Refreshes what the writes do not keep (drift) and marks the run done: after its last range.
+ */
+export async function finishRun(
+  db: Db,
+  started: Pick<StartedRun, 'run' | 'resumed'>,
+  options: Pick<BackfillOptions, 'refreshAllVersions' | 'drift'>,
+  /** startedAt: epoch milliseconds. */
+  timing: { startedAt: number; rowsThisCall: number },
+): Promise<BackfillResult> {
+  const { run } = started;
   const t0 = performance.now();
-  const versions = options.refreshAllVersions ? await scoredModelVersions(db) : [classifier.modelVersion];
+  const versions = options.refreshAllVersions ? await scoredModelVersions(db) : [run.filter.targetModelVersion];
   for (const version of versions) await refreshStatsSerialized(db, version, options.drift);
   const refreshSeconds = (performance.now() - t0) / 1000;
   await markRun(db, run.id, 'done');
   const final = (await readRun(db, run.id))!;
-  log.info({ runId: run.id, rowsScored: final.rowsScored, rowsTotal: final.rowsTotal, status: final.status }, 'backfill run ended');
+  logger.info({ component: 'backfill', runId: run.id, rowsScored: final.rowsScored, rowsTotal: final.rowsTotal, status: final.status }, 'backfill run ended');
   return {
-    ...progress,
+    runId: run.id,
     rowsScored: final.rowsScored,
+    rowsTotal: final.rowsTotal,
     profilesScored: final.profilesScored,
-    targetModelVersion: classifier.modelVersion,
-    resumed: existing !== null,
+    targetModelVersion: run.filter.targetModelVersion,
+    resumed: started.resumed,
     status: final.status,
-    rowsThisCall,
-    seconds: (performance.now() - started) / 1000,
+    rowsThisCall: timing.rowsThisCall,
+    seconds: (Date.now() - timing.startedAt) / 1000,
     refreshSeconds,
   };
+}
+
+/** A whole backfill in this process: start or resume the run, score its pending ranges in turn, finish it. */
+export async function runBackfill(db: Db, classifier: TitleClassifier, options: BackfillOptions): Promise<BackfillResult> {
+  const startedAt = Date.now();
+  const started = await startRun(db, classifier, options);
+  const { run, progress } = started;
+  await options.onProgress?.({ ...progress });
+  let rowsThisCall = 0;
+  try {
+    for (const range of started.ranges) {
+      if (range.status === 'pending') rowsThisCall += await scoreRange(db, classifier, run, range, options, progress);
+    }
+  } catch (err) {
+    await markRun(db, run.id, 'failed', (err as Error).message).catch(() => {});
+    throw err;
+  }
+  return finishRun(db, started, options, { startedAt, rowsThisCall });
 }
 
 /** Scores batches somewhere (worker threads); `size` batches may be in flight at once. */
@@ -136,35 +181,35 @@ export interface BatchScorer {
 }
 
 /**
- * The batch loop, pipelined: reading and scoring run ahead of the commits (up to `depth` batches
- * scored or being scored), while commits stay strictly in order, each checking the cursor the
- * previous one left.
+ * Re-scores one range, pipelined: reading and scoring run ahead of the commits (up to `depth`
+ * batches scored or being scored), while commits stay strictly in order, each checking the cursor
+ * the previous one left; then marks the range done. `progress` (the run's) advances with each
+ * commit. Returns the rows written.
  */
-async function scoreAllBatches(
+export async function scoreRange(
   db: Db,
   classifier: TitleClassifier,
-  filter: BackfillFilter,
   run: BackfillRun,
-  options: BackfillOptions,
+  range: BackfillRange,
+  options: Pick<BackfillOptions, 'batchSize' | 'asOf' | 'scorer' | 'onProgress'>,
   progress: BackfillProgress,
 ): Promise<number> {
   const score = options.scorer
     ? (profiles: ProfileMessage[]) => options.scorer!.score(profiles, options.asOf)
     : (profiles: ProfileMessage[]) => scoreProfiles(profiles, classifier, options.asOf);
   const depth = options.scorer ? options.scorer.size + 1 : 1;
-  let readCursor: BackfillCursor = run.cursor;
-  let committedCursor: BackfillCursor = run.cursor;
+  let readCursor = range.cursor;
+  let committedCursor = range.cursor;
   let exhausted = false;
   const ahead: Promise<ScoredProfile[]>[] = [];
   const readAhead = async () => {
     while (!exhausted && ahead.length < depth) {
-      const profiles = await readPendingBatch(db, filter, readCursor, options.batchSize);
+      const profiles = await readPendingBatch(db, run.filter, readCursor, options.batchSize, range.untilId);
       if (profiles.length === 0) {
         exhausted = true;
         break;
       }
-      const last = profiles[profiles.length - 1]!;
-      readCursor = { profileId: last.profileId, positionIndex: last.positions.length - 1 };
+      readCursor = profiles[profiles.length - 1]!.profileId;
       const scored = score(profiles);
       // Awaited in order below; until then a failure must not count as an unhandled rejection.
       scored.catch(() => {});
@@ -179,7 +224,7 @@ async function scoreAllBatches(
     const scored = await ahead.shift()!;
     await committing;
     const positions = scored.reduce((n, p) => n + p.positions.length, 0);
-    committing = commitBatch(db, run.id, committedCursor, scored).then(async (next) => {
+    committing = commitRangeBatch(db, range, committedCursor, scored).then(async (next) => {
       committedCursor = next;
       rows += positions;
       progress.rowsScored += positions;
@@ -190,6 +235,6 @@ async function scoreAllBatches(
     await readAhead();
   }
   await committing;
+  await markRangeDone(db, range);
   return rows;
 }
-
