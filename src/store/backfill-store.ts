@@ -335,10 +335,14 @@ export async function commitRangeBatch(
       );
     }
     let rows = 0;
-    await withStatistics(tx, scored.map((p) => p.profileId), async () => {
+    // Only the target version's rows change: positions and other versions' predictions stay.
+    const target = new Set(scored.map((p) => p.modelVersion));
+    if (target.size !== 1) throw new Error(`a backfill batch holds one model version's predictions, not ${[...target].join(', ')}`);
+    const write = async () => {
       rows = await upsertPredictions(tx, scored);
       await upsertCareer(tx, scored);
-    });
+    };
+    await withStatistics(tx, scored.map((p) => p.profileId), write, last.modelVersion);
     await tx.execute(sql`
       update backfill_ranges
       set cursor = ${last.profileId}, rows_scored = rows_scored + ${rows}, profiles_scored = profiles_scored + ${scored.length}, updated_at = now()

@@ -82,7 +82,8 @@ async function openPglite(dir: string): Promise<Database> {
 async function afterMigrations(db: Db): Promise<void> {
   await writeLabels(db);
   // A database from before the statistics counters (migrations 0008, 0012, 0017), or whose counters
-  // a migration emptied because their rule changed (0019), gets them computed once. (Agreement counts are legitimately empty with one version, so they are not asked about.)
+  // a migration emptied because their rule changed (0019), gets them computed once. (Agreement
+  // counts are legitimately empty with one version, so they are not asked about.)
   const [missing] = await queryRows<{ yes: boolean }>(
     db,
     sql`select exists (select 1 from career_features)

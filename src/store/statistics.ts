@@ -68,8 +68,8 @@ const STATS_LOCK = 'cv-pipeline:statistics';
 /** What the profiles contribute now, per counter table, keyed by the JSON of the key columns. */
 type Contribution = Map<string, { key: unknown[]; values: number[] }>[];
 
-async function contributionOf(tx: Db, profileIds: readonly string[]): Promise<Contribution> {
-  const params = { profile_ids: profileIds, model_version: null };
+async function contributionOf(tx: Db, profileIds: readonly string[], modelVersion: string | null): Promise<Contribution> {
+  const params = { profile_ids: profileIds, model_version: modelVersion };
   // A batch reads its own profiles' rows only: by primary key, never a scan of the table, which the
   // planner would choose while its statistics still describe a smaller table (measured at 70k
   // positions before an ANALYZE: 20-40 ms per query, growing with the table, with parallel workers
@@ -125,9 +125,16 @@ async function addDifference(tx: Db, before: Contribution, after: Contribution):
 /**
  * Runs `write` (every write of a batch that touches `profileIds`) inside the caller's transaction
  * and keeps the counters exact: the profiles are locked, their contribution read before and after,
- * the difference added.
+ * the difference added. `onlyVersion`: the write changes that model version's predictions and
+ * career features and nothing else (a backfill), so only what involves that version is read; the
+ * other versions' rows of these profiles contribute the same before and after.
  */
-export async function withStatistics(tx: Db, profileIds: readonly string[], write: () => Promise<void>): Promise<void> {
+export async function withStatistics(
+  tx: Db,
+  profileIds: readonly string[],
+  write: () => Promise<void>,
+  onlyVersion: string | null = null,
+): Promise<void> {
   const ids = [...new Set(profileIds)];
   if (ids.length === 0) return write();
   // Shared with every other writer, exclusive against a rebuild (which replaces the counters).
@@ -139,9 +146,9 @@ export async function withStatistics(tx: Db, profileIds: readonly string[], writ
     ) locks order by k`);
   // A profile not stored yet contributes nothing: most of a stream, so skip asking for it.
   const stored = await queryRows<{ id: string }>(tx, sql`select profile_id as id from profiles where profile_id = any(${sql.param(ids)}::text[])`);
-  const before = stored.length > 0 ? await contributionOf(tx, stored.map((r) => r.id)) : counters().map(() => new Map());
+  const before = stored.length > 0 ? await contributionOf(tx, stored.map((r) => r.id), onlyVersion) : counters().map(() => new Map());
   await write();
-  await addDifference(tx, before, await contributionOf(tx, ids));
+  await addDifference(tx, before, await contributionOf(tx, ids, onlyVersion));
 }
 
 /**

@@ -50,6 +50,14 @@ const postgres: TestDatabaseKind = {
         await database.close();
         const c = new pg.Client({ connectionString: admin.toString() });
         await c.connect();
+        // The pool's end() resolves before its sockets close; a forced drop meanwhile kills them, and a
+        // closing client has no error listener left (an uncaught error in the test run). So wait for them
+        // (and for other processes of the test, e.g. a killed CLI's) up to 5 s, then force.
+        for (let i = 0; i < 50; i++) {
+          const { rows } = await c.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+          if (rows[0].n === 0) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await c.end();
       },
