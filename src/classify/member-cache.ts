@@ -69,8 +69,8 @@ export class MemberCache {
     this.counts.rows += batch.size;
     this.counts.computed += missing.length;
     if (missing.length > 0) {
-      const sub = await selectRows(batch, missing, this.member.input === 'encoder' ? await encoderFeatures(missing) : undefined);
-      const output = await this.member.predict(sub);
+      const encoder = this.member.input === 'encoder' ? await encoderFeatures(missing) : undefined;
+      const output = await this.member.predict(selectRows(batch, missing, encoder));
       missing.forEach((r, j) => {
         const row = rowOf(output, j);
         this.lru.set(keys[r]!, row);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Queue, QueueEvents, type Worker } from 'bullmq';
+import { type Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
