@@ -158,9 +158,10 @@ async function startWorker(url: string, queueName: string): Promise<ChildProcess
   return child;
 }
 
-/** Peak resident memory of a process (Linux), in MB. */
-function peakRssMB(pid: number): number {
-  const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+/** Peak resident memory of a live process (Linux), in MB; null for one that exited (or was killed). */
+function peakRssMB(child: ChildProcess): number | null {
+  if (child.exitCode !== null || child.signalCode !== null) return null;
+  const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
   return Math.round(Number(kb) / 1024);
 }
 
@@ -194,7 +195,7 @@ try {
     rowsPerSec: Math.round(positions / scoringSeconds),
     endToEndRowsPerSec: Math.round(positions / result.seconds),
     rangesPerWorker: children.map((c) => (c as ChildProcess & { ranges: { count: number } }).ranges.count),
-    rssMB: children.map((c) => peakRssMB(c.pid!)),
+    rssMB: children.map(peakRssMB),
     scoreOnlyRowsPerSec: Math.round(scoreOnlyRowsPerSec),
     backfillSeconds: Number(scoringSeconds.toFixed(2)),
     refreshSeconds: Number(result.refreshSeconds.toFixed(2)),
@@ -205,7 +206,7 @@ try {
   else console.table(out);
 } finally {
   for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+  await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null)));
   await events.close();
   await queue.obliterate({ force: true }).catch(() => {});
   await queue.close();

@@ -17,6 +17,8 @@ export const BackfillJobDataSchema = z.object({
   runId: z.number().int().positive().optional(),
   asOf: z.string().regex(/^\d{4}-\d{2}$/).optional(),
   resumed: z.boolean().optional(),
+  /** The run's rows scored when this job started it: what the job wrote is the difference at its end. */
+  rowsAtStart: z.number().int().nonnegative().optional(),
 });
 export type BackfillJobData = z.infer<typeof BackfillJobDataSchema>;
 

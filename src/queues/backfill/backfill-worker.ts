@@ -95,13 +95,15 @@ export async function startBackfillWorker(options: BackfillWorkerOptions): Promi
           opts: { ...BACKFILL_RANGE_JOB_OPTIONS, jobId: `${job.id}-range-${range.index}`, parent: { id: job.id!, queue: job.queueQualifiedName } },
         })),
       );
-      await job.updateData({ ...data, runId: started.run.id, asOf, resumed: started.resumed });
+      await job.updateData({ ...data, runId: started.run.id, asOf, resumed: started.resumed, rowsAtStart: started.run.rowsScored });
       log.info({ jobId: job.id, runId: started.run.id, ranges: pending.length }, 'backfill ranges queued');
     }
     if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
-    const { runId, resumed } = job.data as BackfillJobData;
+    const { runId, resumed, rowsAtStart } = job.data as BackfillJobData;
     const run = (await readRun(db, runId!))!;
-    const rowsThisCall = Object.values(await job.getChildrenValues<number>()).reduce((n, rows) => n + rows, 0);
+    // From the run's counts, not the children's results: a range killed mid-way and run again
+    // returns only what its last attempt wrote.
+    const rowsThisCall = run.rowsScored - (rowsAtStart ?? 0);
     const result = await finishRun(
       db,
       { run, resumed: resumed ?? false },
