@@ -138,6 +138,9 @@ async function scoreOnly(database: Database, classifier: TitleClassifier): Promi
   return rows / ((performance.now() - t0) / 1000);
 }
 
+/** Range jobs each worker process reported done (from its log). */
+const rangesRun = new Map<ChildProcess, number>();
+
 /** One `backfill-worker` process, resolved once it says it is running. */
 async function startWorker(url: string, queueName: string): Promise<ChildProcess> {
   const child = spawn('node', ['bin/cv-pipeline.js', 'backfill-worker', '--no-schedule', '--threads', String(threads)], {
@@ -146,13 +149,12 @@ async function startWorker(url: string, queueName: string): Promise<ChildProcess
            BACKFILL_RANGE_PROFILES: String(rangeProfiles), LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const ranges = { count: 0 };
-  (child as ChildProcess & { ranges: typeof ranges }).ranges = ranges;
+  rangesRun.set(child, 0);
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`backfill-worker exited ${code} before it was running`)));
     createInterface({ input: child.stderr! }).on('line', (line) => {
       if (line.includes('backfill worker running')) resolve();
-      if (line.includes('backfill job done') && line.includes('backfill-range')) ranges.count++;
+      if (line.includes('backfill job done') && line.includes('backfill-range')) rangesRun.set(child, rangesRun.get(child)! + 1);
     });
   });
   return child;
@@ -194,7 +196,7 @@ try {
     rangeProfiles,
     rowsPerSec: Math.round(positions / scoringSeconds),
     endToEndRowsPerSec: Math.round(positions / result.seconds),
-    rangesPerWorker: children.map((c) => (c as ChildProcess & { ranges: { count: number } }).ranges.count),
+    rangesPerWorker: children.map((c) => rangesRun.get(c)),
     rssMB: children.map(peakRssMB),
     scoreOnlyRowsPerSec: Math.round(scoreOnlyRowsPerSec),
     backfillSeconds: Number(scoringSeconds.toFixed(2)),

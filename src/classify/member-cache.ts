@@ -22,7 +22,7 @@ interface RowOutput {
 }
 
 /** Outputs kept per member (default): about 20 MB for the n-gram members, more with neighbours. */
-export const DEFAULT_MEMBER_CACHE_ENTRIES = 100_000;
+const DEFAULT_MEMBER_CACHE_ENTRIES = 100_000;
 
 export interface MemberCacheStats {
   /** Rows asked for, and rows the member actually ran on (distinct inputs the cache lacked). */

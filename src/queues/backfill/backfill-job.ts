@@ -13,12 +13,10 @@ export const BackfillJobDataSchema = z.object({
   sourceModelVersion: z.string().min(1).nullish(),
   /** ISO timestamp. */
   since: z.iso.datetime().nullish(),
-  /** Set by the job itself once it has added its range children: the run they score, and their "now". */
-  runId: z.number().int().positive().optional(),
-  asOf: z.string().regex(/^\d{4}-\d{2}$/).optional(),
-  resumed: z.boolean().optional(),
-  /** The run's rows scored when this job started it: what the job wrote is the difference at its end. */
-  rowsAtStart: z.number().int().nonnegative().optional(),
+  /** Set by the job itself once it has added its range children: the run they score, and where the job took it up. */
+  start: z
+    .object({ runId: z.number().int().positive(), resumed: z.boolean(), rowsAtStart: z.number().int().nonnegative() })
+    .optional(),
 });
 export type BackfillJobData = z.infer<typeof BackfillJobDataSchema>;
 

@@ -75,44 +75,44 @@ export async function startBackfillWorker(options: BackfillWorkerOptions): Promi
   /** The parent: plan and add the ranges, wait for them, finish the run. */
   async function backfill(job: AnyJob, token: string | undefined): Promise<BackfillResult> {
     const data = parseData(BackfillJobDataSchema, job);
-    if (data.runId === undefined) {
-      const started = await startRun(db, classifier, {
-        sourceModelVersion: data.sourceModelVersion ?? null,
-        since: data.since ? new Date(data.since) : null,
-        trigger: data.trigger,
-        scorer: options.scorer ?? null,
-        profilesPerRange: options.profilesPerRange,
-      });
-      const asOf = currentMonth();
-      await job.updateProgress(jobProgress(started.progress));
-      // Nothing pending: no ranges to score (the run still finishes below, refreshing drift).
-      const pending = started.run.rowsTotal === 0 ? [] : started.ranges.filter((r) => r.status === 'pending');
-      // Ids from the parent's: a parent retried after adding them adds none twice.
-      await queue.addBulk(
-        pending.map((range) => ({
-          name: BACKFILL_RANGE_JOB_NAME,
-          data: { runId: started.run.id, rangeIndex: range.index, asOf } satisfies BackfillRangeJobData,
-          opts: { ...BACKFILL_RANGE_JOB_OPTIONS, jobId: `${job.id}-range-${range.index}`, parent: { id: job.id!, queue: job.queueQualifiedName } },
-        })),
-      );
-      await job.updateData({ ...data, runId: started.run.id, asOf, resumed: started.resumed, rowsAtStart: started.run.rowsScored });
-      log.info({ jobId: job.id, runId: started.run.id, ranges: pending.length }, 'backfill ranges queued');
-    }
+    const { runId, ...start } = data.start ?? (await queueRanges(job, data));
     if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
-    const { runId, resumed, rowsAtStart } = job.data as BackfillJobData;
-    const run = (await readRun(db, runId!))!;
-    // From the run's counts, not the children's results: a range killed mid-way and run again
-    // returns only what its last attempt wrote.
-    const rowsThisCall = run.rowsScored - (rowsAtStart ?? 0);
     const result = await finishRun(
       db,
-      { run, resumed: resumed ?? false },
+      runId,
       // The nightly run also refreshes every other version: "refreshed nightly" covers them all.
       { refreshAllVersions: data.trigger === 'schedule', drift: options.drift },
-      { startedAt: job.timestamp, rowsThisCall },
+      { ...start, startedAt: job.timestamp },
     );
     await job.updateProgress(jobProgress(result));
     return result;
+  }
+
+  /** The parent's first step: start or resume the run and add one child per pending range; recorded on the job. */
+  async function queueRanges(job: AnyJob, data: BackfillJobData): Promise<NonNullable<BackfillJobData['start']>> {
+    const started = await startRun(db, classifier, {
+      sourceModelVersion: data.sourceModelVersion ?? null,
+      since: data.since ? new Date(data.since) : null,
+      trigger: data.trigger,
+      scorer: options.scorer ?? null,
+      profilesPerRange: options.profilesPerRange,
+    });
+    await job.updateProgress(jobProgress(started.progress));
+    // Nothing pending: no ranges to score (the run still finishes, refreshing drift).
+    const pending = started.run.rowsTotal === 0 ? [] : started.ranges.filter((r) => r.status === 'pending');
+    const asOf = currentMonth();
+    // Ids from the parent's: a parent retried after adding them adds none twice.
+    await queue.addBulk(
+      pending.map((range) => ({
+        name: BACKFILL_RANGE_JOB_NAME,
+        data: { runId: started.run.id, rangeIndex: range.index, asOf } satisfies BackfillRangeJobData,
+        opts: { ...BACKFILL_RANGE_JOB_OPTIONS, jobId: `${job.id}-range-${range.index}`, parent: { id: job.id!, queue: job.queueQualifiedName } },
+      })),
+    );
+    const start = { runId: started.run.id, resumed: started.resumed, rowsAtStart: started.run.rowsScored };
+    await job.updateData({ ...data, start });
+    log.info({ jobId: job.id, runId: started.run.id, ranges: pending.length }, 'backfill ranges queued');
+    return start;
   }
 
   /** A child: re-score one range of the run from its cursor. Returns the rows it wrote. */

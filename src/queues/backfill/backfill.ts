@@ -123,34 +123,44 @@ export async function startRun(
   return { run, ranges, resumed: existing !== null, progress };
 }
 
+/** Where a caller took the run up: what `finishRun` reports this call's share against. */
+export interface RunStart {
+  resumed: boolean;
+  /** The run's rows scored when this call took it up. */
+  rowsAtStart: number;
+  /** Epoch milliseconds. */
+  startedAt: number;
+}
+
 /**
  * Refreshes what the writes do not keep (drift) and marks the run done: after its last range.
+ * Rows written by this call come from the run's counts, so a range killed mid-way and run again
+ * still counts what its first attempt committed.
  */
 export async function finishRun(
   db: Db,
-  started: Pick<StartedRun, 'run' | 'resumed'>,
+  runId: number,
   options: Pick<BackfillOptions, 'refreshAllVersions' | 'drift'>,
-  /** startedAt: epoch milliseconds. */
-  timing: { startedAt: number; rowsThisCall: number },
+  start: RunStart,
 ): Promise<BackfillResult> {
-  const { run } = started;
+  const { filter } = (await readRun(db, runId))!;
   const t0 = performance.now();
-  const versions = options.refreshAllVersions ? await scoredModelVersions(db) : [run.filter.targetModelVersion];
+  const versions = options.refreshAllVersions ? await scoredModelVersions(db) : [filter.targetModelVersion];
   for (const version of versions) await refreshStatsSerialized(db, version, options.drift);
   const refreshSeconds = (performance.now() - t0) / 1000;
-  await markRun(db, run.id, 'done');
-  const final = (await readRun(db, run.id))!;
-  logger.info({ component: 'backfill', runId: run.id, rowsScored: final.rowsScored, rowsTotal: final.rowsTotal, status: final.status }, 'backfill run ended');
+  await markRun(db, runId, 'done');
+  const final = (await readRun(db, runId))!;
+  logger.info({ component: 'backfill', runId, rowsScored: final.rowsScored, rowsTotal: final.rowsTotal, status: final.status }, 'backfill run ended');
   return {
-    runId: run.id,
+    runId,
     rowsScored: final.rowsScored,
     rowsTotal: final.rowsTotal,
     profilesScored: final.profilesScored,
-    targetModelVersion: run.filter.targetModelVersion,
-    resumed: started.resumed,
+    targetModelVersion: filter.targetModelVersion,
+    resumed: start.resumed,
     status: final.status,
-    rowsThisCall: timing.rowsThisCall,
-    seconds: (Date.now() - timing.startedAt) / 1000,
+    rowsThisCall: final.rowsScored - start.rowsAtStart,
+    seconds: (Date.now() - start.startedAt) / 1000,
     refreshSeconds,
   };
 }
@@ -158,19 +168,17 @@ export async function finishRun(
 /** A whole backfill in this process: start or resume the run, score its pending ranges in turn, finish it. */
 export async function runBackfill(db: Db, classifier: TitleClassifier, options: BackfillOptions): Promise<BackfillResult> {
   const startedAt = Date.now();
-  const started = await startRun(db, classifier, options);
-  const { run, progress } = started;
+  const { run, ranges, resumed, progress } = await startRun(db, classifier, options);
   await options.onProgress?.({ ...progress });
-  let rowsThisCall = 0;
   try {
-    for (const range of started.ranges) {
-      if (range.status === 'pending') rowsThisCall += await scoreRange(db, classifier, run, range, options, progress);
+    for (const range of ranges) {
+      if (range.status === 'pending') await scoreRange(db, classifier, run, range, options, progress);
     }
   } catch (err) {
     await markRun(db, run.id, 'failed', (err as Error).message).catch(() => {});
     throw err;
   }
-  return finishRun(db, started, options, { startedAt, rowsThisCall });
+  return finishRun(db, run.id, options, { resumed, rowsAtStart: run.rowsScored, startedAt });
 }
 
 /** Scores batches somewhere (worker threads); `size` batches may be in flight at once. */
