@@ -17,13 +17,21 @@
  * - `keywordOnlyTitlesPerSec`: the keyword rules alone on the same stream;
  * - `rssMB`: resident memory at the end, everything loaded; `memberCache`: rows scored and rows
  *   each member actually ran on.
+ * The scorer is the one every command serves: ENCODER_MODE (cascade by default), MODELS_DIR, ENCODER_DIR.
+ *
+ * `--steps` measures each step of the scorer instead, cheapest first, each on a fresh scorer in
+ * this process: the keyword rules, the ensemble without models/encoder, the cascade's first pool
+ * (ENCODER_MODE=off), the cascade, the full ensemble (ENCODER_MODE=full). It prints each step's
+ * `unseenTitlesPerSec` and `titlesPerSec` beside its in-domain accuracy recorded in the manifest
+ * (`metrics.steps`, written by training), and `encoderTitles`: the titles the encoder embedded.
  *
  * Needs the unlabeled CV file: --data DIR or CV_DATA_DIR (linkedin-cvs-not-annotated.json).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EnsembleClassifier } from '../src/classify/ensemble.ts';
+import { EnsembleClassifier, type EncoderMode } from '../src/classify/ensemble.ts';
 import { loadClassifier } from '../src/classify/load-classifier.ts';
 import { loadKeywordRules } from '../src/classify/keyword-rules.ts';
 import { KeywordClassifier } from '../src/classify/keywords.ts';
@@ -31,6 +39,7 @@ import type { TitleClassifier } from '../src/domain/prediction.ts';
 import { seededRandom } from '../src/ingest/kafka/synthetic-profiles.ts';
 import { scoreTitles } from '../src/pipeline/score.ts';
 import { classifierSource } from '../src/cli/context.ts';
+import { defaultEncoderDir } from '../src/classify/encoder.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,6 +48,7 @@ const { values } = parseArgs({
     unseen: { type: 'string', default: '2000' },
     batch: { type: 'string', default: '512' },
     data: { type: 'string', default: process.env.CV_DATA_DIR },
+    steps: { type: 'boolean', default: false },
   },
 });
 const positions = Number(values.positions);
@@ -147,8 +157,49 @@ const file = fileTitles(values.data);
 const exponent = fitExponent(file.positions, file.titles.length, VOCABULARY);
 const realistic = stream(file.titles, exponent, positions);
 
-const full = await loadClassifier(classifierSource());
 const synthetic = syntheticTitles(unseen + 64);
+
+/** Each step of the scorer on a fresh classifier: speed beside the manifest's accuracy. */
+async function steps(): Promise<void> {
+  const source = classifierSource();
+  const modelsDir = source.modelsDir ?? fileURLToPath(new URL('../models', import.meta.url));
+  const encoderDir = source.encoderDir ?? defaultEncoderDir();
+  const config = loadKeywordRules();
+  const plan: [string, () => Promise<TitleClassifier>][] = [
+    ['keywords', async () => new KeywordClassifier(config)],
+    ['no models/encoder', () => EnsembleClassifier.load(modelsDir, config, { encoderDir: join(encoderDir, 'absent') })],
+    ...(['off', 'cascade', 'full'] as EncoderMode[]).map((mode): [string, () => Promise<TitleClassifier>] => [
+      mode,
+      () => EnsembleClassifier.load(modelsDir, config, { encoderDir, encoderMode: mode }),
+    ]),
+  ];
+  for (const [step, load] of plan) {
+    const classifier = await load();
+    await titlesPerSec(classifier, synthetic.slice(unseen)); // warm-up
+    const unseenRate = await titlesPerSec(classifier, synthetic.slice(0, unseen));
+    const rate = await titlesPerSec(classifier, realistic);
+    const ensemble = classifier instanceof EnsembleClassifier ? classifier : null;
+    const accuracy = (ensemble?.manifest.metrics as { steps?: Record<string, unknown> } | undefined)?.steps?.[step] ?? null;
+    const row = {
+      step,
+      modelVersion: classifier.modelVersion,
+      encoder: ensemble?.encoderStatus.state ?? null,
+      positions,
+      unseenTitlesPerSec: unseenRate,
+      titlesPerSec: rate,
+      encoderTitles: ensemble?.embeddingCacheStats()?.computed ?? 0,
+      inDomain: accuracy,
+    };
+    if (values.json) process.stdout.write(`${JSON.stringify(row)}\n`);
+    else console.log(row);
+  }
+}
+if (values.steps) {
+  await steps();
+  process.exit(0);
+}
+
+const full = await loadClassifier(classifierSource());
 await titlesPerSec(full, synthetic.slice(unseen)); // warm-up (JIT, ONNX Runtime's first runs) on titles measured nowhere
 const unseenTitlesPerSec = await titlesPerSec(full, synthetic.slice(0, unseen));
 const fullTitlesPerSec = await titlesPerSec(full, realistic);
@@ -157,6 +208,7 @@ const ensemble = full instanceof EnsembleClassifier ? full : null;
 const result = {
   modelVersion: full.modelVersion,
   encoder: ensemble?.encoderStatus.state ?? 'no encoder members',
+  encoderMode: classifierSource().encoderMode,
   positions,
   streamDistinctTitles: new Set(realistic).size,
   zipfExponent: Number(exponent.toFixed(3)),

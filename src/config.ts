@@ -44,6 +44,12 @@ const EnvSchema = z.object({
   MODELS_DIR: optionalPath,
   /** The sentence encoder (default: models/encoder of this checkout, where `npm run models:encoder` puts it). */
   ENCODER_DIR: optionalPath,
+  /**
+   * How much of the sentence encoder serves (src/classify/ensemble.ts): `cascade` (the pool without
+   * it on every title, the encoder only where that pool is unsure), `full` (the encoder on every
+   * title), `off` (the encoder never loaded: the least memory).
+   */
+  ENCODER_MODE: z.enum(['cascade', 'full', 'off']).default('cascade'),
 
   // --- streaming (consume / work / produce) --------------------------------------------------
   /** Comma-separated host:port list of Kafka bootstrap brokers. */

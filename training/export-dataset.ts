@@ -3,7 +3,8 @@
  * features serving computes (src/features/title-features.ts), so Python fits on exactly what
  * TypeScript will feed the models. With the sentence encoder installed (models/encoder, or
  * --encoder DIR) it also writes FILE.encoder.f32: the encoder features of every row (little-endian
- * float32, row-major, in row order). Usage: tsx training/export-dataset.ts --data DIR --out FILE
+ * float32, row-major, in row order), and with its distilled static table (models/encoder/static)
+ * FILE.static.f32: every row's static embedding, the same way. Usage: tsx training/export-dataset.ts --data DIR --out FILE
  * Progress (rows, then titles encoded: rate and ETA) on stderr, as the CLI commands show it.
  */
 import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { SentenceEncoder, encoderFeatureNames } from '../src/classify/encoder.ts';
+import { StaticEmbedder, readStaticInfo } from '../src/classify/static-embedding.ts';
 import { loadKeywordRules } from '../src/classify/keyword-rules.ts';
 import { type KeywordScorer, createKeywordScorer } from '../src/classify/keywords.ts';
 import { configDigests } from '../src/classify/manifest.ts';
@@ -168,7 +170,20 @@ if (existsSync(join(args.encoder!, 'encoder.json'))) {
 } else {
   process.stderr.write(`no sentence encoder in ${args.encoder}: the dataset has no encoder features (npm run models:encoder adds it)\n`);
 }
+const staticFile = `${args.out}.static.f32`;
+rmSync(staticFile, { force: true });
+let staticInfo: object | null = null;
+if (readStaticInfo(args.encoder!)) {
+  const started = Date.now();
+  const embedder = await StaticEmbedder.load(args.encoder!);
+  const { data, width } = embedder.features(prepared);
+  writeFileSync(staticFile, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  staticInfo = { version: embedder.info.version, dim: width };
+  process.stderr.write(`static embeddings (${embedder.info.version}) of ${rows} titles in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+} else {
+  process.stderr.write(`no static table in ${args.encoder}/static: the dataset has no static embeddings (npm run models:encoder adds it)\n`);
+}
 // The feature names travel beside the rows, so Python never hard-codes the vector layout.
 // The config files the features came from: the manifest pins them, serving refuses others.
-writeFileSync(`${args.out}.meta.json`, `${JSON.stringify({ denseFeatures: DENSE_FEATURES, encoder, config: configDigests(config) }, null, 2)}\n`);
+writeFileSync(`${args.out}.meta.json`, `${JSON.stringify({ denseFeatures: DENSE_FEATURES, encoder, static: staticInfo, config: configDigests(config) }, null, 2)}\n`);
 process.stderr.write(`wrote ${rows} rows with ${DENSE_FEATURES.length} dense features to ${args.out}\n`);

@@ -29,34 +29,49 @@ from sklearn.model_selection import GroupKFold
 
 from cvtrain import options
 from cvtrain.data import CLASSES, TASKS, Vocabulary, load
-from cvtrain.members import DEFAULT_ENCODER_MEMBERS, ENCODER_MEMBERS, MEMBERS, REGISTRY, Member, make_member, reads_encoder
+from cvtrain.members import (DEFAULT_ENCODER_MEMBERS, ENCODER_MEMBERS, MEMBERS, REGISTRY, STATIC_MEMBERS, Member, make_member,
+                             needs_encoder_dir, reads_encoder)
 from cvtrain.pool import em_priors, fit_pool, fit_threshold, pool, with_fallback
 from cvtrain.progress import Progress
 from cvtrain.report import confusion_image, fmt, metrics
 
-FULL = {"gbdt_trees": 100, "mlp_epochs": 30, "mlp_hidden": 32, "lr_c": 8.0, "encoder_c": 8.0, "folds": 5}
-REDUCED = {"gbdt_trees": 30, "mlp_epochs": 5, "mlp_hidden": 16, "lr_c": 8.0, "encoder_c": 8.0, "folds": 2}
+FULL = {"gbdt_trees": 100, "mlp_epochs": 30, "mlp_hidden": 32, "lr_c": 8.0, "encoder_c": 8.0, "static_c": 8.0, "folds": 5}
+REDUCED = {"gbdt_trees": 30, "mlp_epochs": 5, "mlp_hidden": 16, "lr_c": 8.0, "encoder_c": 8.0, "static_c": 8.0, "folds": 2}
+# The cascade escalates to the sentence encoder where the cheap pool's confidence is below a threshold:
+# the lowest that keeps accuracy and macro-F1 (all positions, out-of-fold) this close to the full
+# ensemble's.
+CASCADE_TOLERANCE = {"accuracy": 0.001, "macroF1": 0.002}
+CASCADE_GRID = np.round(np.arange(0.0, 1.0001, 0.05), 2)
 LANGUAGES = ("en", "de", "fr")
 
 
 class Config:
-    def __init__(self, args, has_encoder: bool):
+    def __init__(self, args, has_encoder: bool, has_static: bool):
         self.params = dict(REDUCED if args.reduced else FULL, title_view_weight=args.title_view_weight)
         self.seed = args.seed
         self.dev_weight = args.dev_weight
         self.pseudo_weight = args.pseudo_weight
         self.pseudo_floor = args.pseudo_floor
-        # Default: every member the dataset can feed (the encoder members need encoder features).
+        # Default: the base members, and the encoder ones where the dataset has encoder features. The
+        # static members are measured in the ablation (they lowered in-domain department figures).
         default = MEMBERS + (DEFAULT_ENCODER_MEMBERS if has_encoder else ())
         self.members = tuple(args.members.split(",")) if args.members else default
         if any(reads_encoder(m) for m in self.members) and not has_encoder:
             raise SystemExit("encoder members asked for, but the dataset has no encoder features: run npm run models:encoder, then npm run train")
-        # Encoder members measured in the ablation though not in the ensemble.
-        self.ablation_members = tuple(m for m in ENCODER_MEMBERS if has_encoder and m not in self.members)
+        if any(REGISTRY[m].input == "static" for m in self.members) and not has_static:
+            raise SystemExit("static members asked for, but the dataset has no static embeddings: run npm run models:encoder, then npm run train")
+        # Static and encoder members measured in the ablation though not in the ensemble.
+        self.ablation_members = tuple(m for m in STATIC_MEMBERS if has_static and m not in self.members) + tuple(
+            m for m in ENCODER_MEMBERS if has_encoder and m not in self.members)
 
     @property
     def base_members(self) -> tuple[str, ...]:
-        """The members that run without the sentence encoder (the degraded ensemble)."""
+        """The members that run without models/encoder (the degraded ensemble)."""
+        return tuple(m for m in self.members if not needs_encoder_dir(m))
+
+    @property
+    def cascade_members(self) -> tuple[str, ...]:
+        """The members that run without the encoder itself: the cascade's cheap pool."""
         return tuple(m for m in self.members if not reads_encoder(m))
 
 
@@ -165,6 +180,43 @@ def cross_fitted_pool(views: list[list[np.ndarray]], y: np.ndarray, kw: np.ndarr
     return out
 
 
+CHEAP_VARIANT = "cascade's first pool (no encoder)"
+CASCADE_VARIANT = "cascade: encoder where the first pool is unsure"
+
+
+# The scorer's steps (what loads, ENCODER_MODE) and the variant that measures each.
+STEP_VARIANTS = {
+    "keywords": "keywords",
+    "no models/encoder": "ensemble + fallback, without encoder",
+    "off": CHEAP_VARIANT,
+    "cascade": CASCADE_VARIANT,
+    "full": "ensemble + fallback",
+}
+
+
+def fit_escalation(task: str, y: np.ndarray, active: np.ndarray, pooled_cheap: np.ndarray, final_cheap: np.ndarray,
+                   final_full: np.ndarray) -> dict:
+    """The lowest confidence threshold of the cheap pool below which the full ensemble (encoder
+    included) decides, keeping the full ensemble's out-of-fold accuracy and macro-F1 within
+    CASCADE_TOLERANCE, on ACTIVE positions and on all. Chosen on the same out-of-fold predictions it
+    is reported on (one scalar per task; the evaluation says so). Returns the threshold and the whole
+    trade-off curve."""
+    def figures(pred):
+        return {subset: metrics(task, y[rows], pred[rows]) for subset, rows in (("active", active), ("all", np.ones_like(active)))}
+
+    full = figures(final_full)
+    conf = pooled_cheap.max(1)
+    curve = []
+    for t in CASCADE_GRID:
+        m = figures(np.where(conf < t, final_full, final_cheap))
+        curve.append({"threshold": float(t), "escalated": float((conf < t).mean()),
+                      **{f"{k}{'Active' if subset == 'active' else ''}": m[subset][k] for subset in m for k in ("accuracy", "macroF1")}})
+    ok = [c for c in curve if all(c[f"{k}{sfx}"] >= full[subset][k] - CASCADE_TOLERANCE[k]
+                                  for k in CASCADE_TOLERANCE for subset, sfx in (("active", "Active"), ("all", "")))]
+    return {"escalateBelow": ok[0]["threshold"] if ok else 1.0, "curve": curve,
+            "full": {f"{k}{'Active' if subset == 'active' else ''}": full[subset][k] for subset in full for k in ("accuracy", "macroF1")}}
+
+
 def evaluate_subsets(task, y, variants: dict[str, np.ndarray], active: np.ndarray) -> dict:
     return {
         name: {"active": metrics(task, y[active], pred[active]), "all": metrics(task, y, pred)}
@@ -178,7 +230,7 @@ def by_language(ds, dev_idx, task, y, variants: dict[str, np.ndarray], active: n
     lang = np.array([ds.rows[i].get("language") for i in dev_idx])
     # Small language subsets miss classes; scikit-learn warns about each, which says nothing here.
     warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
-    keep = [v for v in variants if v.startswith("ensemble + fallback") or v == "keywords" or (v in REGISTRY and reads_encoder(v))]
+    keep = [v for v in variants if v.startswith("ensemble + fallback") or v in ("keywords", CASCADE_VARIANT) or (v in REGISTRY and needs_encoder_dir(v))]
     return {
         v: {l: {subset: metrics(task, y[rows], variants[v][rows]) if rows.any() else {"n": 0}
                 for subset, rows in (("active", active & (lang == l)), ("all", lang == l))} for l in LANGUAGES}
@@ -281,6 +333,10 @@ def golden(ds, cfg: Config, shipped: dict, pools: dict, out_dir: str) -> dict:
             "members": {m: np.round(v, 7).tolist() for m, v in members.items()},
             "ensemble": np.round(pooled, 7).tolist(),
         }
+        if "cascade" in p:
+            c = p["cascade"]
+            cheap = pool([members[m].astype(np.float64) for m in c["members"]], np.array(c["weights"]), np.array(c["bias"]))
+            result["tasks"][task]["ensembleCascade"] = np.round(cheap, 7).tolist()
         if "withoutEncoder" in p:
             d = p["withoutEncoder"]
             degraded = pool([members[m].astype(np.float64) for m in d["members"]], np.array(d["weights"]), np.array(d["bias"]))
@@ -302,7 +358,7 @@ def main():
     log = lambda msg: print(f"[{time.time() - started:6.1f}s] {msg}", file=sys.stderr, flush=True)
 
     ds = load(args.dataset)
-    cfg = Config(args, ds.encoder is not None)
+    cfg = Config(args, ds.encoder is not None, ds.static is not None)
     np.random.seed(cfg.seed)
     global DENSE
     DENSE = ds.dense_names
@@ -314,6 +370,7 @@ def main():
     active = np.array([ds.rows[i].get("status") == "ACTIVE" for i in dev_idx])
     evaluation = {"inDomain": {}, "strict": None, "titleOnly": {"inDomain": {}, "strict": None}}
     pools = {}
+    escalated = {}  # task -> rows the cascade sends to the encoder (profile view, title view)
     for task in TASKS:
         y = ds.labels(task)[dev_idx]
         kw = ds.keyword(task)[0][dev_idx]
@@ -330,6 +387,20 @@ def main():
             title_variants["ensemble + fallback, without encoder"] = title_view[1]
             w0, b0, t0 = fit_pool_and_threshold(views(cfg.base_members)[0], y, kw)
             degraded = {"members": list(cfg.base_members), "weights": w0.tolist(), "bias": b0.tolist(), "fallbackThreshold": t0}
+        if cfg.cascade_members != cfg.members:
+            cheap_views = views(cfg.cascade_members)
+            (pooled_c, final_c, _), (pooled_ct, final_ct, _) = cross_fitted_pool(cheap_views, y, kw, folds)
+            variants[CHEAP_VARIANT], title_variants[CHEAP_VARIANT] = final_c, final_ct
+            cascade = fit_escalation(task, y, active, pooled_c, final_c, final)
+            below = pooled_c.max(1) < cascade["escalateBelow"]
+            below_t = pooled_ct.max(1) < cascade["escalateBelow"]
+            variants[CASCADE_VARIANT] = np.where(below, final, final_c)
+            title_variants[CASCADE_VARIANT] = np.where(below_t, final_t, final_ct)
+            escalated[task] = (below, below_t)
+            evaluation.setdefault("cascade", {})[task] = cascade
+            w_c, b_c, t_c = fit_pool_and_threshold(cheap_views[0], y, kw)
+            pools[task] = {"cascade": {"members": list(cfg.cascade_members), "weights": w_c.tolist(), "bias": b_c.tolist(),
+                                       "fallbackThreshold": t_c, "escalateBelow": cascade["escalateBelow"]}}
         for m in cfg.ablation_members:
             variants[f"ensemble + fallback, with {m} too"] = cross_fitted_pool(views((*cfg.members, m)), y, kw, folds)[0][1]
         for m in (*cfg.members, *cfg.ablation_members):
@@ -342,11 +413,17 @@ def main():
         evaluation.setdefault("byLanguage", {})[task] = by_language(ds, dev_idx, task, y, variants, active)
         # The shipped pool: fitted on all out-of-fold predictions.
         w, b, t = fit_pool_and_threshold(views(cfg.members)[0], y, kw)
-        pools[task] = {"weights": w.tolist(), "bias": b.tolist(), "fallbackThreshold": t}
+        pools[task] = {"weights": w.tolist(), "bias": b.tolist(), "fallbackThreshold": t, **pools.get(task, {})}
         if degraded:
             pools[task]["withoutEncoder"] = degraded
         for mode, block in (("profile", evaluation["inDomain"][task]), ("title-only", evaluation["titleOnly"]["inDomain"][task])):
             log(f"in-domain {task}, {mode}: " + ", ".join(f"{k} {fmt(v['active']['accuracy'])}" for k, v in block.items() if isinstance(v, dict)))
+    if escalated:
+        # What the cascade costs: a title runs the encoder when either task escalates it.
+        for key, view in (("rate", 0), ("titleRate", 1)):
+            evaluation["cascade"][key] = float(np.logical_or(*(escalated[t][view] for t in TASKS)).mean())
+        log(f"cascade: encoder on {evaluation['cascade']['rate']:.1%} of positions (thresholds "
+            + ", ".join(f"{t} {evaluation['cascade'][t]['escalateBelow']}" for t in TASKS) + ")")
     if not args.no_strict:
         evaluation["strict"], evaluation["titleOnly"]["strict"] = strict(ds, cfg, progress)
 
@@ -387,7 +464,20 @@ def summary_metrics(evaluation: dict) -> dict:
     def protocols(source):
         return {p: {t: pick(source[p][t], v) for t in TASKS} for p, v in SHIPPED_VARIANT.items() if source.get(p)}
 
-    return {**protocols(evaluation), "titleOnly": protocols(evaluation["titleOnly"])}
+    out = {**protocols(evaluation), "titleOnly": protocols(evaluation["titleOnly"])}
+    if evaluation.get("cascade"):
+        # The cascade (what serving runs by default with the encoder installed), in-domain.
+        out["cascade"] = {
+            "encoderRate": round(evaluation["cascade"]["rate"], 4),
+            "escalateBelow": {t: evaluation["cascade"][t]["escalateBelow"] for t in TASKS},
+            "inDomain": {t: pick(evaluation["inDomain"][t], CASCADE_VARIANT) for t in TASKS},
+            "titleOnly": {t: pick(evaluation["titleOnly"]["inDomain"][t], CASCADE_VARIANT) for t in TASKS},
+        }
+    # Each step of the scorer, cheapest first (in-domain): what bench:classify --steps prints beside
+    # its speed.
+    steps = {name: variant for name, variant in STEP_VARIANTS.items() if variant in evaluation["inDomain"]["seniority"]}
+    out["steps"] = {name: {t: pick(evaluation["inDomain"][t], v) for t in TASKS} for name, v in steps.items()}
+    return out
 
 
 def write_manifest(ds, cfg, args, pools, shipped, evaluation):
@@ -398,6 +488,8 @@ def write_manifest(ds, cfg, args, pools, shipped, evaluation):
                 digest.update(f.read())
     if ds.encoder_info:
         digest.update(f"{ds.encoder_info['version']} {ds.encoder_info['conceptsSha256']}".encode())
+    if any(REGISTRY[m].input == "static" for m in cfg.members):
+        digest.update(ds.static_info["version"].encode())
     # The config files the features came from: an edited rule is another model.
     digest.update(json.dumps(ds.config, sort_keys=True).encode())
     kinds = {k: int((ds.kind == k).sum()) for k in np.unique(ds.kind)}
@@ -424,6 +516,10 @@ def write_manifest(ds, cfg, args, pools, shipped, evaluation):
             "conceptsSha256": ds.encoder_info["conceptsSha256"],
             "features": len(ds.encoder_info["features"]),
         } if any(reads_encoder(m) for m in cfg.members) else None,
+        # The static table the static members were trained with (models/encoder/static): serving
+        # uses them only when that very table is installed.
+        "static": {"version": ds.static_info["version"], "dim": ds.static_info["dim"]}
+        if any(REGISTRY[m].input == "static" for m in cfg.members) else None,
         # sha256 of the config files the features came from: serving refuses other files.
         "config": ds.config,
         "ensemble": {
@@ -513,6 +609,23 @@ def write_report(evaluation, cfg, args, ds):
                 continue
             lines += [f"## {'In-domain' if protocol == 'inDomain' else 'Strict'} protocol{mode}", ""]
             lines += task_tables(block, protocol, mode, args)
+    if evaluation.get("cascade"):
+        c = evaluation["cascade"]
+        lines += ["## Cascade: the encoder only where the first pool is unsure", "",
+                  f"The cheap pool ({', '.join(cfg.cascade_members)}) scores every position; where its confidence for a task is "
+                  "below that task's threshold, the full ensemble (the sentence encoder included) decides it. The threshold is "
+                  f"the lowest keeping in-domain accuracy within {CASCADE_TOLERANCE['accuracy']} and macro-F1 within "
+                  f"{CASCADE_TOLERANCE['macroF1']} of the full ensemble (ACTIVE and all positions), chosen on the same out-of-fold predictions "
+                  "this table reports, so the cascade's figures are slightly optimistic. The encoder runs on a position when either "
+                  f"task escalates it: **{c['rate']:.1%}** of the dev positions in profile mode, {c['titleRate']:.1%} as bare titles.", ""]
+        for task in TASKS:
+            f = c[task]["full"]
+            lines += [f"### {task} (threshold {c[task]['escalateBelow']}; full ensemble: ACTIVE {fmt(f['accuracyActive'])} / "
+                      f"{fmt(f['macroF1Active'])}, all {fmt(f['accuracy'])} / {fmt(f['macroF1'])})", "",
+                      "| threshold | positions escalated | ACTIVE acc | ACTIVE macro-F1 | all acc | all macro-F1 |", "|---|---|---|---|---|---|"]
+            lines += [f"| {r['threshold']:.2f} | {r['escalated']:.1%} | {fmt(r['accuracyActive'])} | {fmt(r['macroF1Active'])} | "
+                      f"{fmt(r['accuracy'])} | {fmt(r['macroF1'])} |" for r in c[task]["curve"]]
+            lines.append("")
     if evaluation.get("byLanguage"):
         lines += ["## By title language (in-domain)", "",
                   "What the multilingual sentence encoder adds where: macro-F1 (accuracy) per language of the title, "

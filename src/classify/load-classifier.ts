@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { TitleClassifier } from '../domain/prediction.ts';
 import { logger } from '../logger.ts';
 import { defaultEncoderDir } from './encoder.ts';
-import { EnsembleClassifier, type EncoderStatus } from './ensemble.ts';
+import { EnsembleClassifier, type EncoderMode, type EncoderStatus } from './ensemble.ts';
 import { DEFAULT_CONFIG_DIR } from '../text/text-config.ts';
 import { type KeywordConfig, loadKeywordRules } from './keyword-rules.ts';
 import { KeywordClassifier } from './keywords.ts';
@@ -24,6 +24,8 @@ export interface ClassifierSource {
   modelsDir?: string;
   /** Default: models/encoder of this checkout. */
   encoderDir?: string;
+  /** Default: `cascade` (ensemble.ts). */
+  encoderMode?: EncoderMode;
   /** The text tables and keyword rules; default: config/ of this checkout. */
   configDir?: string;
 }
@@ -33,18 +35,19 @@ export function loadClassifier(source: ClassifierSource = {}): Promise<TitleClas
   const modelsDir = source.modelsDir ?? DEFAULT_MODELS_DIR;
   const encoderDir = source.encoderDir ?? defaultEncoderDir();
   const configDir = source.configDir ?? fileURLToPath(DEFAULT_CONFIG_DIR);
-  const key = JSON.stringify([modelsDir, encoderDir, configDir]);
+  const encoderMode = source.encoderMode ?? 'cascade';
+  const key = JSON.stringify([modelsDir, encoderDir, configDir, encoderMode]);
   let classifier = loaded.get(key);
   if (!classifier) {
-    classifier = build(modelsDir, encoderDir, loadKeywordRules(configDir));
+    classifier = build(modelsDir, encoderDir, encoderMode, loadKeywordRules(configDir));
     loaded.set(key, classifier);
   }
   return classifier;
 }
 
 /** The one place the scorer is assembled: the model files, the encoder and the tables, all explicit. */
-async function build(modelsDir: string, encoderDir: string, config: KeywordConfig): Promise<TitleClassifier> {
-  if (existsSync(join(modelsDir, 'manifest.json'))) return EnsembleClassifier.load(modelsDir, config, { encoderDir });
+async function build(modelsDir: string, encoderDir: string, encoderMode: EncoderMode, config: KeywordConfig): Promise<TitleClassifier> {
+  if (existsSync(join(modelsDir, 'manifest.json'))) return EnsembleClassifier.load(modelsDir, config, { encoderDir, encoderMode });
   logger.warn({ modelsDir }, 'no model manifest: scoring with the keyword rules alone');
   return new KeywordClassifier(config);
 }

@@ -29,8 +29,8 @@ const PerTask = <T extends z.ZodType>(item: T) => z.object({ seniority: item, de
 
 const MemberSchema = z.object({
   name: z.string().min(1),
-  /** What the member reads: n-grams, the dense title/context features, or the sentence-encoder features. */
-  input: z.enum(['ngrams', 'dense', 'encoder']),
+  /** What the member reads: n-grams, the dense title/context features, the static embedding, or the sentence-encoder features. */
+  input: z.enum(['ngrams', 'dense', 'static', 'encoder']),
   vocabulary: z.string().optional(),
   prefixes: z.array(z.string()).optional(),
   files: PerTask(z.string().min(1)),
@@ -45,9 +45,17 @@ const PoolBase = z.object({
   bias: z.array(z.number()),
   fallbackThreshold: z.number().min(0).max(1),
 });
-/** The pool, and the one fitted without the encoder members, served where the encoder is absent. */
-const PoolSchema = PoolBase.extend({ withoutEncoder: PoolBase.optional() });
+/**
+ * The pool; the one fitted without the encoder members and without the static ones, served where
+ * models/encoder is absent; and the cascade's cheap pool (every member but the encoder ones): where
+ * its confidence for the task is below `escalateBelow`, the full pool decides.
+ */
+const PoolSchema = PoolBase.extend({
+  withoutEncoder: PoolBase.optional(),
+  cascade: PoolBase.extend({ escalateBelow: z.number().min(0).max(1) }).optional(),
+});
 export type PoolSpec = z.infer<typeof PoolBase>;
+export type CascadeSpec = NonNullable<z.infer<typeof PoolSchema>['cascade']>;
 
 const EncoderSpecSchema = z.object({
   version: z.string().min(1),
@@ -58,6 +66,9 @@ const EncoderSpecSchema = z.object({
 });
 export type EncoderSpec = z.infer<typeof EncoderSpecSchema>;
 
+/** The static table (models/encoder/static) the static members were trained with. */
+const StaticSpecSchema = z.object({ version: z.string().min(1), dim: z.number().int().positive() });
+
 export const ManifestSchema = z.object({
   version: z.string().min(1),
   createdAt: z.string(),
@@ -65,6 +76,7 @@ export const ManifestSchema = z.object({
   denseFeatures: z.array(z.string()),
   members: z.array(MemberSchema).min(1),
   encoder: EncoderSpecSchema.nullable(),
+  static: StaticSpecSchema.nullable().default(null),
   /** sha256 of every config file the model was trained with (MODEL_CONFIG_FILES). */
   config: z.record(z.string(), z.string()),
   ensemble: PerTask(PoolSchema),
@@ -98,15 +110,20 @@ function manifestProblems(m: Manifest, dir: string, config: KeywordConfig): stri
   for (const task of TASKS) {
     if (JSON.stringify(m.classes[task]) !== JSON.stringify(CLASSES[task])) problems.push(`classes.${task} differ from src/domain/labels.ts`);
     const pool = m.ensemble[task];
-    for (const p of [pool, pool.withoutEncoder]) {
+    for (const p of [pool, pool.withoutEncoder, pool.cascade]) {
       if (!p) continue;
       if (p.weights.length !== p.members.length) problems.push(`ensemble.${task}: ${p.weights.length} weights for ${p.members.length} members`);
       if (p.bias.length !== CLASSES[task].length) problems.push(`ensemble.${task}: bias has ${p.bias.length} entries, not ${CLASSES[task].length}`);
       for (const name of p.members) if (!m.members.some((x) => x.name === name)) problems.push(`ensemble.${task} names unknown member ${name}`);
     }
-    const readsEncoder = (name: string) => m.members.find((x) => x.name === name)?.input === 'encoder';
-    if (pool.withoutEncoder?.members.some(readsEncoder)) problems.push(`ensemble.${task}.withoutEncoder uses an encoder member`);
+    const input = (name: string) => m.members.find((x) => x.name === name)?.input;
+    const readsEncoder = (name: string) => input(name) === 'encoder';
+    if (pool.withoutEncoder?.members.some((name) => readsEncoder(name) || input(name) === 'static')) {
+      problems.push(`ensemble.${task}.withoutEncoder uses an encoder or static member`);
+    }
+    if (pool.cascade?.members.some(readsEncoder)) problems.push(`ensemble.${task}.cascade uses an encoder member`);
     if (pool.members.some(readsEncoder) && !m.encoder) problems.push(`ensemble.${task} uses encoder members but the manifest names no encoder`);
+    if (pool.members.some((name) => input(name) === 'static') && !m.static) problems.push(`ensemble.${task} uses static members but the manifest names no static table`);
   }
   if (JSON.stringify(m.denseFeatures) !== JSON.stringify(DENSE_FEATURES)) {
     problems.push('denseFeatures differ from src/features/title-features.ts (retrain with npm run train)');

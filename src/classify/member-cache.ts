@@ -3,8 +3,8 @@
  * function of its input row alone, so rows with the same input share one output, within a batch
  * and across batches. The key is exactly what the member reads:
  * - n-gram members: the title's n-grams (so "Senior Developer" and "senior developer" are one);
- * - the encoder member: the encoder's text of the title (`titleKey`), so a cached output also saves
- *   the embedding;
+ * - the encoder and static members: the encoder's text of the title (`titleKey`), so a cached
+ *   output also saves the embedding;
  * - the dense (context) member: the bytes of its feature row, which hold the profile context.
  * Real streams repeat titles heavily; the title-only members, the encoder's included, then run on
  * each title once, and only the cheap context member runs per position.
@@ -13,7 +13,10 @@ import { LRUCache } from 'lru-cache';
 import { TASKS, CLASSES, type Task } from '../domain/labels.ts';
 import type { PreparedTitle } from '../domain/prediction.ts';
 import { titleKey } from './encoder.ts';
-import type { FeatureBatch, MemberOutput, Neighbour, OnnxMember } from './onnx-member.ts';
+import type { FeatureBatch, MemberOutput, Neighbour, OnnxMember, SemanticFeatures, SemanticInput } from './onnx-member.ts';
+
+/** The semantic features (encoder or static) of the titles at the given rows of a batch. */
+export type SemanticFeaturesOf = (input: SemanticInput, rows: number[]) => Promise<SemanticFeatures>;
 
 /** One row of a member's output. */
 interface RowOutput {
@@ -35,7 +38,7 @@ export class MemberCache {
   private readonly counts: MemberCacheStats = { rows: 0, computed: 0 };
 
   constructor(
-    private readonly member: OnnxMember,
+    readonly member: OnnxMember,
     maxEntries = DEFAULT_MEMBER_CACHE_ENTRIES,
   ) {
     this.lru = new LRUCache({ max: maxEntries });
@@ -47,14 +50,10 @@ export class MemberCache {
 
   /**
    * The member's output for every row of `batch`, running it only on the distinct inputs not
-   * cached. `encoderFeatures` supplies the sentence-encoder features of the titles at the given
-   * rows (the encoder member asks only for the rows it computes).
+   * cached. `semanticFeatures` supplies the encoder or static features of the titles at the given
+   * rows (a member reading them asks only for the rows it computes).
    */
-  async predict(
-    batch: FeatureBatch,
-    titles: readonly PreparedTitle[],
-    encoderFeatures: (rows: number[]) => Promise<FeatureBatch['encoder']>,
-  ): Promise<MemberOutput> {
+  async predict(batch: FeatureBatch, titles: readonly PreparedTitle[], semanticFeatures: SemanticFeaturesOf): Promise<MemberOutput> {
     const keys = Array.from({ length: batch.size }, (_, r) => this.key(batch, titles, r));
     // This batch's outputs by key (null: not cached, computed below from its first row): an LRU
     // too small for one batch still serves all of it.
@@ -69,8 +68,10 @@ export class MemberCache {
     this.counts.rows += batch.size;
     this.counts.computed += missing.length;
     if (missing.length > 0) {
-      const encoder = this.member.input === 'encoder' ? await encoderFeatures(missing) : undefined;
-      const output = await this.member.predict(selectRows(batch, missing, encoder));
+      const input = this.member.input;
+      const rows = selectRows(batch, missing);
+      if (input === 'encoder' || input === 'static') rows[input] = await semanticFeatures(input, missing);
+      const output = await this.member.predict(rows);
       missing.forEach((r, j) => {
         const row = rowOf(output, j);
         this.lru.set(keys[r]!, row);
@@ -85,6 +86,7 @@ export class MemberCache {
       case 'ngrams':
         return batch.ngrams[r]!.join('\u0000');
       case 'encoder':
+      case 'static':
         return titleKey(titles[r]!);
       default: {
         const w = batch.denseWidth;
@@ -94,12 +96,12 @@ export class MemberCache {
   }
 }
 
-/** The rows `rows` of a batch, as a batch (encoder features given for exactly those rows). */
-function selectRows(batch: FeatureBatch, rows: number[], encoder: FeatureBatch['encoder']): FeatureBatch {
+/** The rows `rows` of a batch, as a batch without semantic features (the caller adds them). */
+export function selectRows(batch: FeatureBatch, rows: number[]): FeatureBatch {
   const w = batch.denseWidth;
   const dense = new Float32Array(rows.length * w);
   rows.forEach((r, j) => dense.set(batch.dense.subarray(r * w, (r + 1) * w), j * w));
-  return { size: rows.length, ngrams: rows.map((r) => batch.ngrams[r]!), dense, denseWidth: w, ...(encoder ? { encoder } : {}) };
+  return { size: rows.length, ngrams: rows.map((r) => batch.ngrams[r]!), dense, denseWidth: w };
 }
 
 function rowOf(output: MemberOutput, j: number): RowOutput {

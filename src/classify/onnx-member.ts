@@ -16,7 +16,16 @@ export interface FeatureBatch {
   dense: Float32Array;
   denseWidth: number;
   /** Sentence-encoder features, row-major [size, width]; absent where the encoder is not loaded. */
-  encoder?: { data: Float32Array; width: number };
+  encoder?: SemanticFeatures;
+  /** Static embeddings, row-major [size, width]; absent where the static table is not loaded. */
+  static?: SemanticFeatures;
+}
+
+/** The inputs computed from models/encoder, which a batch carries only where they are needed. */
+export type SemanticInput = 'encoder' | 'static';
+export interface SemanticFeatures {
+  data: Float32Array;
+  width: number;
 }
 
 /** A labeled training title near the scored one (nearest-neighbour members). */
@@ -81,9 +90,11 @@ export class OnnxMember {
   }
 
   private denseFeeds(batch: FeatureBatch): Record<string, ort.Tensor> {
-    if (this.spec.input === 'encoder') {
-      if (!batch.encoder) throw new Error(`member ${this.name} needs sentence-encoder features, and the batch has none`);
-      return { dense: new ort.Tensor('float32', batch.encoder.data, [batch.size, batch.encoder.width]) };
+    const input = this.spec.input;
+    if (input === 'encoder' || input === 'static') {
+      const features = batch[input];
+      if (!features) throw new Error(`member ${this.name} needs ${input === 'encoder' ? 'sentence-encoder' : 'static'} features, and the batch has none`);
+      return { dense: new ort.Tensor('float32', features.data, [batch.size, features.width]) };
     }
     return { dense: new ort.Tensor('float32', batch.dense, [batch.size, batch.denseWidth]) };
   }

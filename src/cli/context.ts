@@ -11,9 +11,9 @@ export function env(): Env {
   return loadEnv();
 }
 
-/** Where the served classifier comes from: MODELS_DIR and ENCODER_DIR. */
+/** Where the served classifier comes from: MODELS_DIR, ENCODER_DIR and ENCODER_MODE. */
 export function classifierSource(config: Env = env()) {
-  return { modelsDir: config.MODELS_DIR, encoderDir: config.ENCODER_DIR };
+  return { modelsDir: config.MODELS_DIR, encoderDir: config.ENCODER_DIR, encoderMode: config.ENCODER_MODE };
 }
 
 /** How statistics flag drift, from DRIFT_PSI_THRESHOLD and DRIFT_MIN_POSITIONS. */

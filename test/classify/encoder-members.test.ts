@@ -36,7 +36,7 @@ describe.runIf(modelDir)('encoder members', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it.runIf(encoderInstalled)('serve with the encoder: members, neighbours and the explanation', async () => {
-    const ensemble = await EnsembleClassifier.load(dir, keywordConfig);
+    const ensemble = await EnsembleClassifier.load(dir, keywordConfig, { encoderMode: 'full' });
     expect(ensemble.encoderStatus.state).toBe('loaded');
     const [prediction] = await ensemble.classify([titles[0]!]);
     for (const task of ['seniority', 'department'] as const) {
@@ -55,7 +55,8 @@ describe.runIf(modelDir)('encoder members', () => {
     const database = await openDatabase({ pgliteDir: 'memory://' });
     try {
       await database.migrate();
-      const first = await EnsembleClassifier.load(dir, keywordConfig);
+      // Every title through the encoder (the cascade would skip the confident ones).
+      const first = await EnsembleClassifier.load(dir, keywordConfig, { encoderMode: 'full' });
       shareEmbeddings(first, database.db);
       await first.classify(titles);
       const rows = await queryRows<{ n: number; version: string }>(
@@ -63,7 +64,7 @@ describe.runIf(modelDir)('encoder members', () => {
         sql`select count(*)::int as n, min(encoder_version) as version from title_embeddings`,
       );
       expect(rows[0]).toEqual({ n: titles.length, version: loadManifest(dir, keywordConfig).encoder!.version });
-      const second = await EnsembleClassifier.load(dir, keywordConfig);
+      const second = await EnsembleClassifier.load(dir, keywordConfig, { encoderMode: 'full' });
       shareEmbeddings(second, database.db);
       await second.classify(titles);
       expect(second.embeddingCacheStats()).toEqual({ lruHits: 0, storeHits: titles.length, computed: 0 });
@@ -89,6 +90,20 @@ describe.runIf(modelDir)('encoder members', () => {
         expect(p[task].neighbours).toBeUndefined();
         expect(p[task].why).toContain('without the sentence encoder');
       }
+    }
+  });
+
+  it.runIf(encoderInstalled)('ENCODER_MODE=off: never load the encoder, serve the pool without it, say so', async () => {
+    const ensemble = await EnsembleClassifier.load(dir, keywordConfig, { encoderMode: 'off' });
+    expect(ensemble.encoderStatus.state).toBe('off');
+    expect(ensemble.encoderStatus.detail).toContain('ENCODER_MODE=off');
+    expect(ensemble.embeddingCacheStats()).toBeNull();
+    const pools = ensemble.manifest.ensemble;
+    const predictions = await ensemble.classify(titles);
+    for (const task of ['seniority', 'department'] as const) {
+      expect(ensemble.escalationMembers(task)).toBeNull();
+      expect(ensemble.servedMembers(task)).toEqual((pools[task].cascade ?? pools[task].withoutEncoder)!.members);
+      for (const p of predictions) expect(Object.keys(p[task].members!).some((m) => m.startsWith('encoder_'))).toBe(false);
     }
   });
 

@@ -28,12 +28,14 @@ describe('loading the shipped ensemble', () => {
       for (const probs of Object.values(p![task].members ?? {})) {
         expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
       }
-      // Every member of the manifest, less those that read the sentence encoder where it is not
-      // installed (they have tests of their own, with and without it: encoder-members.test.ts).
-      const encoderMembers = new Set(ensemble.manifest.members.filter((m) => m.input === 'encoder').map((m) => m.name));
-      const expected = ensemble.manifest.ensemble[task].members.filter((m) => ensemble.encoderStatus.state === 'loaded' || !encoderMembers.has(m));
-      expect(Object.keys(p![task].members ?? {})).toEqual(expected);
+      // With the encoder installed, the cascade's cheap pool first, the full pool where it escalates;
+      // without it, the pool fitted without models/encoder (encoder-members.test.ts tests both).
+      const pools = ensemble.manifest.ensemble[task];
+      const loaded = ensemble.encoderStatus.state === 'loaded';
+      const expected = loaded ? (pools.cascade ?? pools).members : (pools.withoutEncoder ?? pools).members;
       expect(ensemble.servedMembers(task)).toEqual(expected);
+      const escalated = p![task].why.includes('encoder consulted');
+      expect(Object.keys(p![task].members ?? {})).toEqual(escalated ? pools.members : expected);
     }
     expect(p!.seniority.label).toBe('Senior');
     expect(p!.department.label).toBe('Information Technology');

@@ -1,7 +1,8 @@
 /**
  * The member cache: every member runs once per distinct input (within a batch and across batches),
  * the context member per distinct context, the sentence encoder only for titles whose encoder-member
- * output is missing, and the answers are those of every member run on every row.
+ * output is missing, and the answers are those of every member run on every row. The cascade: the
+ * encoder only for titles the first pool is unsure of.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,15 +10,19 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EnsembleClassifier } from '../../src/classify/ensemble.ts';
 import type { ProfileContext } from '../../src/domain/prediction.ts';
+import { loadManifest } from '../../src/classify/manifest.ts';
+import { encoderInstalled } from '../helpers/required-services.ts';
 import { keywordConfig, prepareTitle } from '../helpers/text.ts';
 
 const models = join(fileURLToPath(new URL('../../', import.meta.url)), 'models');
+const hasCascade = existsSync(join(models, 'manifest.json')) && loadManifest(models, keywordConfig).ensemble.seniority.cascade !== undefined;
 
 describe.runIf(existsSync(join(models, 'manifest.json')))('member cache', () => {
   const raw = ['Senior Software Engineer', 'Leiterin Vertrieb', 'senior software engineer', 'Comptable', 'Senior Software Engineer'];
 
   it('runs each member once per distinct input, and answers as the uncached scorer does', async () => {
-    const ensemble = await EnsembleClassifier.load(models, keywordConfig);
+    // Every member on every title (the cascade's escalation has a test of its own below).
+    const ensemble = await EnsembleClassifier.load(models, keywordConfig, { encoderMode: 'full' });
     const titles = raw.map((t) => prepareTitle(t));
     const cached = await ensemble.classify(titles);
     // Rows 0, 2 and 4 are one title after the text stage (case folded): 3 distinct inputs of 5 for
@@ -46,7 +51,7 @@ describe.runIf(existsSync(join(models, 'manifest.json')))('member cache', () => 
   });
 
   it('keys the context member by its features: one title in two profile contexts is scored twice', async () => {
-    const ensemble = await EnsembleClassifier.load(models, keywordConfig);
+    const ensemble = await EnsembleClassifier.load(models, keywordConfig, { encoderMode: 'full' });
     const profile = (positions: { position: string; startDate: string; status: 'ACTIVE' | 'INACTIVE' }[]) => {
       const titles = positions.map((p) => prepareTitle(p.position));
       return titles.map((_, index): ProfileContext => ({ index, positions, titles }));
@@ -62,5 +67,35 @@ describe.runIf(existsSync(join(models, 'manifest.json')))('member cache', () => 
     expect(dense).toHaveLength(1);
     expect(dense[0]![1]).toEqual({ rows: 3, computed: 3 });
     for (const [name, member] of Object.entries(stats)) if (name !== 'gbdt') expect(member).toEqual({ rows: 3, computed: 2 });
+  });
+
+  it.runIf(encoderInstalled && hasCascade)('cascade: runs the encoder only for titles the first pool is unsure of, and answers with the pool that decided', async () => {
+    const ensemble = await EnsembleClassifier.load(models, keywordConfig);
+    expect(ensemble.encoderStatus.state).toBe('loaded');
+    const raw = ['Senior Software Engineer', 'Buchhalterin', 'Head of Purchasing', 'Werkstudent', 'Sachbearbeiter', 'Consultant', 'Chargé de mission', 'Mitarbeiter', 'Assistant', 'Geschäftsführer', 'Owner', 'Projektleiter'];
+    const titles = raw.map((t) => prepareTitle(t));
+    const predictions = await ensemble.classify(titles);
+    const embedded = ensemble.embeddingCacheStats()!.computed;
+    const ran = ensemble.memberCacheStats();
+    const { batch } = await ensemble.featurize(titles);
+    const scores = await ensemble.score(batch);
+    const escalatedRows = new Set<number>();
+    for (const task of ['seniority', 'department'] as const) {
+      const spec = ensemble.manifest.ensemble[task];
+      predictions.forEach((p, i) => {
+        const cheap = scores[task][i]!.cascade!;
+        const unsure = Math.max(...cheap) < spec.cascade!.escalateBelow;
+        if (unsure) escalatedRows.add(i);
+        expect(p[task].why.includes('encoder consulted'), `${raw[i]} ${task}`).toBe(unsure);
+        expect(Object.keys(p[task].members!)).toEqual(unsure ? spec.members : spec.cascade!.members);
+        const expected = unsure ? scores[task][i]!.pooled : cheap;
+        expected.forEach((q, k) => expect(p[task].probabilities![k]).toBeCloseTo(q, 5));
+      });
+    }
+    // The encoder embedded exactly the titles either task escalated; its member ran on those only.
+    expect(embedded).toBe(escalatedRows.size);
+    const encoderMember = ensemble.manifest.members.find((m) => m.input === 'encoder')!.name;
+    expect(ran[encoderMember]).toEqual({ rows: escalatedRows.size, computed: escalatedRows.size });
+    expect(escalatedRows.size).toBeLessThan(titles.length);
   });
 });

@@ -20,7 +20,10 @@ const modelDirs = [join(root, 'models'), process.env.EXTRA_MODELS_DIR].filter(
   (dir): dir is string => !!dir && existsSync(join(dir, 'manifest.json')),
 );
 
-type GoldenTasks = Record<string, { members: Record<string, number[][]>; ensemble: number[][]; ensembleWithoutEncoder?: number[][] }>;
+type GoldenTasks = Record<
+  string,
+  { members: Record<string, number[][]>; ensemble: number[][]; ensembleWithoutEncoder?: number[][]; ensembleCascade?: number[][] }
+>;
 
 interface Golden {
   rows: [string, number][];
@@ -102,6 +105,8 @@ describe.each(modelDirs)('ONNX serving parity with Python for %s', (dir) => {
           const diffs: [string, number][] = [
             ...Object.entries(expected.members).map(([member, probs]): [string, number] => [`${task} ${member}`, maxAbsDiff(scores[task].map((s) => s.members[member]!), probs)]),
             [`${task} pool`, maxAbsDiff(scores[task].map((s) => s.pooled), expected.ensemble)],
+            // The cascade's cheap pool (static embeddings, no encoder), where the model has one.
+            ...(expected.ensembleCascade ? [[`${task} cascade pool`, maxAbsDiff(scores[task].map((s) => s.cascade!), expected.ensembleCascade)] as [string, number]] : []),
           ];
           return diffs.filter(([, d]) => d > 1e-4).map(([what, d]) => `${what} off by ${d.toFixed(5)}`);
         });

@@ -39,6 +39,12 @@ export function datasetDir(what: string): string | null {
 /** The sentence encoder, installed by `npm run models:encoder` (models/encoder, not in git). */
 export const encoderInstalled = existsSync(join(defaultEncoderDir(), 'encoder.json'));
 
+/** The static table distilled from it by the same command (models/encoder/static). */
+export function missingStaticTable(what: string): boolean {
+  const installed = existsSync(join(defaultEncoderDir(), 'static', 'static.json'));
+  return missing(installed ? null : `the static table is not in ${defaultEncoderDir()}/static`, what, 'npm run models:encoder');
+}
+
 export function missingEncoder(what: string): boolean {
   return missing(encoderInstalled ? null : `the sentence encoder is not in ${defaultEncoderDir()}`, what, 'npm run models:encoder');
 }

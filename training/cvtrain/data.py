@@ -33,6 +33,10 @@ class Dataset:
     config: dict | None = None
     encoder: np.ndarray | None = None
     encoder_info: dict | None = None
+    # Static embeddings distilled from the encoder [n, dim] (src/classify/static-embedding.ts), and
+    # their table's version; None when the dataset was exported without the table.
+    static: np.ndarray | None = None
+    static_info: dict | None = None
 
     def labels(self, task: str) -> np.ndarray:
         """Class index per row, -1 where the row has no label for the task."""
@@ -67,6 +71,12 @@ def load(path: str) -> Dataset:
         if encoder.size != len(rows) * width:
             raise ValueError(f"{path}.encoder.f32: {encoder.size} values, expected {len(rows)} rows x {width}")
         encoder = encoder.reshape(len(rows), width)
+    static, static_info = None, meta.get("static")
+    if static_info:
+        static = np.fromfile(f"{path}.static.f32", dtype="<f4")
+        if static.size != len(rows) * static_info["dim"]:
+            raise ValueError(f"{path}.static.f32: {static.size} values, expected {len(rows)} rows x {static_info['dim']}")
+        static = static.reshape(len(rows), static_info["dim"])
     return Dataset(
         dense_names=names,
         rows=rows,
@@ -76,6 +86,8 @@ def load(path: str) -> Dataset:
         dense_title=as_array("denseTitle"),
         encoder=encoder,
         encoder_info=info,
+        static=static,
+        static_info=static_info,
         config=meta["config"],
     )
 

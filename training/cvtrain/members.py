@@ -17,7 +17,7 @@ from sklearn.neural_network import MLPClassifier
 
 from . import onnx_export
 from .data import CLASSES, Vocabulary
-from .options import DEFAULT_ENCODER_MEMBERS, ENCODER_MEMBERS, MEMBERS  # noqa: F401 (re-exported)
+from .options import DEFAULT_ENCODER_MEMBERS, ENCODER_MEMBERS, KNOWN_MEMBERS, MEMBERS, STATIC_MEMBERS  # noqa: F401 (re-exported)
 
 KNN = {"k": 10, "temperature": 0.02, "smoothing": 0.01}
 
@@ -35,8 +35,8 @@ class Member:
     one subclass registered in REGISTRY (and its ONNX graph reproduced by src/classify)."""
 
     name: str
-    # What serving feeds it (manifest `input`): n-grams, the dense title/context features, or the
-    # sentence-encoder features.
+    # What serving feeds it (manifest `input`): n-grams, the dense title/context features, the
+    # static embedding, or the sentence-encoder features.
     input: str
     # The n-gram kinds it reads (n-gram members only): character, word, domain.
     prefixes: tuple[str, ...] = ()
@@ -187,8 +187,29 @@ class EncoderLR(Member):
         return {"dense": ds.encoder[idx]}
 
 
-REGISTRY: dict[str, type[Member]] = {m.name: m for m in (NgramLR, Gbdt, WordMLP, EncoderKNN, EncoderLR)}
-assert set(REGISTRY) == set(MEMBERS + ENCODER_MEMBERS), "options.py names the members the registry holds"
+class StaticLR(Member):
+    """Logistic regression on the static embedding distilled from the sentence encoder (the mean of
+    the title's tokenizer pieces' rows): the encoder's multilingual view at the cost of a lookup."""
+
+    name, input = "static_lr", "static"
+
+    def features(self, ds, idx):
+        # The CSV-domain flag too, as every other member has it; 0 in serving, so the exported graph
+        # drops its column.
+        return np.hstack([ds.static[idx], ds.dense[idx][:, [ds.dense_names.index("domain_csv")]]])
+
+    def fit_model(self, ds, idx, x, y, w):
+        return LogisticRegression(C=self.params.get("static_c", 8.0), max_iter=2000, tol=1e-4).fit(x, y, sample_weight=w)
+
+    def to_onnx(self, ds):
+        return onnx_export.dense_linear_to_onnx(self.model.coef_[:, :-1], self.model.intercept_, f"{self.name}_{self.task}")
+
+    def onnx_feeds(self, ds, idx):
+        return {"dense": ds.static[idx]}
+
+
+REGISTRY: dict[str, type[Member]] = {m.name: m for m in (NgramLR, Gbdt, WordMLP, StaticLR, EncoderKNN, EncoderLR)}
+assert set(REGISTRY) == set(KNOWN_MEMBERS), "options.py names the members the registry holds"
 
 
 def make_member(name: str, task: str, seed: int, params: dict) -> Member:
@@ -196,7 +217,13 @@ def make_member(name: str, task: str, seed: int, params: dict) -> Member:
 
 
 def reads_encoder(name: str) -> bool:
+    """Runs the sentence encoder itself (the cascade's expensive step)."""
     return REGISTRY[name].input == "encoder"
+
+
+def needs_encoder_dir(name: str) -> bool:
+    """Needs models/encoder (the encoder, or the static table and tokenizer distilled from it)."""
+    return REGISTRY[name].input in ("encoder", "static")
 
 
 def quantize_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -16,6 +16,10 @@ from datetime import datetime, timezone
 MEMBERS = ("ngram_lr", "gbdt", "word_mlp")
 ENCODER_MEMBERS = ("encoder_knn", "encoder_lr")
 DEFAULT_ENCODER_MEMBERS = ("encoder_knn",)
+# Members on the static embeddings distilled from the encoder (they need its tokenizer and table,
+# not the encoder itself).
+STATIC_MEMBERS = ("static_lr",)
+KNOWN_MEMBERS = MEMBERS + STATIC_MEMBERS + ENCODER_MEMBERS
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # What a folder holds after a run wrote it: the marker that it is an earlier run's output.
@@ -70,8 +74,8 @@ def parser(prog: str = "training/train.py", flags_only: bool = False) -> argpars
                          "gbdt member's training (default %(default)s = off: measured, it cost profile mode a "
                          "little and gained bare titles no more)")
     ap.add_argument("--members", metavar="LIST", default=None,
-                    help=f"comma-separated; default {','.join(MEMBERS + DEFAULT_ENCODER_MEMBERS)} (the encoder ones when "
-                         f"the dataset has encoder features; also {','.join(m for m in ENCODER_MEMBERS if m not in DEFAULT_ENCODER_MEMBERS)})")
+                    help=f"comma-separated; default {','.join(MEMBERS + STATIC_MEMBERS + DEFAULT_ENCODER_MEMBERS)} (the static and "
+                         f"encoder ones when the dataset has their features; also {','.join(m for m in ENCODER_MEMBERS if m not in DEFAULT_ENCODER_MEMBERS)})")
     return ap
 
 
@@ -86,10 +90,10 @@ def parse(argv: list[str] | None = None, prog: str = "training/train.py") -> arg
     if unknown:
         ap.error(f"unknown argument(s): {' '.join(unknown)}")
     if args.members is not None:
-        bad = [m for m in args.members.split(",") if m not in MEMBERS + ENCODER_MEMBERS]
+        bad = [m for m in args.members.split(",") if m not in KNOWN_MEMBERS]
         if bad:
             ap.error(f"--members: unknown member(s) {','.join(bad) if args.members else '(none given)'}; "
-                     f"known: {','.join(MEMBERS + ENCODER_MEMBERS)}")
+                     f"known: {','.join(KNOWN_MEMBERS)}")
     try:
         resolve_outputs(args)
     except OptionError as e:
