@@ -617,7 +617,9 @@ def write_report(evaluation, cfg, args, ds):
                   f"the lowest keeping in-domain accuracy within {CASCADE_TOLERANCE['accuracy']} and macro-F1 within "
                   f"{CASCADE_TOLERANCE['macroF1']} of the full ensemble (ACTIVE and all positions), chosen on the same out-of-fold predictions "
                   "this table reports, so the cascade's figures are slightly optimistic. The encoder runs on a position when either "
-                  f"task escalates it: **{c['rate']:.1%}** of the dev positions in profile mode, {c['titleRate']:.1%} as bare titles.", ""]
+                  f"task escalates it: **{c['rate']:.1%}** of the dev positions in profile mode, {c['titleRate']:.1%} as bare titles. "
+                  "Titles per second of each step (keyword rules, this pool alone, the cascade, the full ensemble), beside these "
+                  "figures: `npm run --silent bench:classify -- --json --steps` (measured ones in the README, Speed).", ""]
         for task in TASKS:
             f = c[task]["full"]
             lines += [f"### {task} (threshold {c[task]['escalateBelow']}; full ensemble: ACTIVE {fmt(f['accuracyActive'])} / "

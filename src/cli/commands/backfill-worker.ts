@@ -10,21 +10,23 @@ export function registerBackfillWorker(program: Command): void {
       'schedule the nightly backfill (BACKFILL_CRON in BACKFILL_TZ, default 02:00 UTC) and run backfill jobs from the queue (REDIS_URL, BACKFILL_QUEUE_NAME) against DATABASE_URL; runs until SIGTERM/SIGINT',
     )
     .option('--no-schedule', 'only run jobs; leave the job scheduler as it is')
-    .option('--threads <n>', `scoring threads (default: one per core = ${availableParallelism()}; 0 scores on the main thread)`, nonNegativeInt)
+    // Range jobs scale out by processes (one per core, on any machine), each holding one classifier:
+    // threads would each load another copy of it, the sentence encoder included.
+    .option('--threads <n>', `scoring threads, each with its own copy of the classifier (default 0: scores on the main thread; run one process per core, ${availableParallelism()} here)`, nonNegativeInt)
     .action(async (opts: { schedule: boolean; threads?: number }) => {
       const config = env();
       const { REDIS_URL } = requireEnv(config, 'backfill-worker', ['REDIS_URL', 'DATABASE_URL']);
       const { loadClassifier } = await import('../../classify/load-classifier.ts');
       const { backfillQueue, scheduleNightlyBackfill } = await import('../../queues/backfill/backfill-queue.ts');
       const { startBackfillWorker } = await import('../../queues/backfill/backfill-worker.ts');
-      const { ScoringPool, defaultScoringThreads } = await import('../../queues/backfill/scoring-pool.ts');
+      const { ScoringPool } = await import('../../queues/backfill/scoring-pool.ts');
       const { survivePoolErrors } = await import('../../store/pool-errors.ts');
       const { redisConnection } = await import('../../runtime/redis-connection.ts');
       const { Resources } = await import('../../runtime/resources.ts');
       const { waitForDependency } = await import('../../runtime/wait-for-dependency.ts');
       const { logger } = await import('../../logger.ts');
       const classifier = await loadClassifier(classifierSource());
-      const threads = opts.threads ?? defaultScoringThreads();
+      const threads = opts.threads ?? 0;
       const resources = new Resources();
       const pool = threads > 0 ? resources.add('scoring threads', await ScoringPool.start(threads, classifierSource()), (p) => p.close()) : null;
       const database = await resources.starting(async () =>
