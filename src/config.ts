@@ -87,6 +87,9 @@ const EnvSchema = z.object({
   /** Basic-auth credentials of the dashboard; `serve` refuses to start without them unless run with --dev. */
   DASHBOARD_USER: z.string().min(1).optional(),
   DASHBOARD_PASSWORD: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),
+  /** A second, read-only login (optional): the workbench's viewer role, refused every write. */
+  DASHBOARD_VIEWER_USER: z.string().min(1).optional(),
+  DASHBOARD_VIEWER_PASSWORD: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),
   DASHBOARD_HOST: z.string().min(1).default('0.0.0.0'),
   DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** BullMQ queue of backfill jobs (the nightly scheduler and its worker). */

@@ -3,8 +3,11 @@ import type { Department, Language, Seniority, Task } from './labels.ts';
 import type { CareerFeatures } from './career.ts';
 import type { Position } from './profile.ts';
 
-/** Which part of the scorer decided a label. `keywords` = the keyword model running on its own. */
-export type PredictionSource = 'ensemble' | 'fallback' | 'keywords';
+/**
+ * Which part of the scorer decided a label. `keywords` = the keyword model running on its own;
+ * `override` = an analyst's correction (src/domain/correction.ts).
+ */
+export type PredictionSource = 'ensemble' | 'fallback' | 'keywords' | 'override';
 
 export interface TaskPrediction<L extends string> {
   label: L;
@@ -19,6 +22,15 @@ export interface TaskPrediction<L extends string> {
   members?: Record<string, number[]>;
   /** The labeled training titles nearest in embedding space, best first (encoder_knn member). */
   neighbours?: { title: string; label: string; similarity: number }[];
+  /** Where a correction overrode the model: what the model said (kept so an undo restores it). */
+  modelAnswer?: ModelAnswer;
+}
+
+export interface ModelAnswer {
+  label: string;
+  confidence: number;
+  source: PredictionSource;
+  why: string;
 }
 
 export interface PositionPrediction {

@@ -3,6 +3,7 @@
  * and on all positions, per task. Pure: the caller reads the file and picks the classifier.
  */
 import { CLASSES, TASKS, type Task } from '../domain/labels.ts';
+import { NO_CORRECTIONS } from '../domain/correction.ts';
 import type { TitleClassifier } from '../domain/prediction.ts';
 import type { AnnotatedPosition } from '../domain/profile.ts';
 import { rawProfileId } from '../domain/parse.ts';
@@ -72,6 +73,8 @@ async function scoreInProfiles(cvs: readonly AnnotatedPosition[][], classifier: 
     classifier,
     asOf,
     SCORE_CHUNK,
+    // The model's own answers: corrections are not part of what evaluation measures.
+    NO_CORRECTIONS,
     onProgress,
   );
   return scored.map((profile) => profile.positions.map((s) => ({ seniority: s.prediction.seniority.label, department: s.prediction.department.label })));

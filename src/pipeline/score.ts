@@ -1,11 +1,14 @@
 /**
  * The scoring core: validated profiles in, scored profiles out. Pure (the caller passes the
- * classifier and the month treated as "now"), so every entry point scores identically.
+ * classifier, the month treated as "now" and the analysts' corrections), so every entry point
+ * scores identically.
  */
 import { computeCareerFeatures } from '../features/career.ts';
 import type { PositionPrediction, PreparedTitle, ProfileContext, ScoredProfile, TitleClassifier } from '../domain/prediction.ts';
 import { standaloneContext } from '../features/title-features.ts';
 import type { ProfileMessage } from '../domain/profile.ts';
+import { type CorrectionSet, NO_CORRECTIONS, positionId } from '../domain/correction.ts';
+import { withCorrections } from './corrections.ts';
 
 /**
  * Scores a batch of profiles with one classifier call for all their titles (batched inference is
@@ -15,6 +18,7 @@ export async function scoreProfiles(
   profiles: readonly ProfileMessage[],
   classifier: TitleClassifier,
   asOf: string,
+  corrections: CorrectionSet = NO_CORRECTIONS,
 ): Promise<ScoredProfile[]> {
   const titles: PreparedTitle[] = [];
   const contexts: ProfileContext[] = [];
@@ -33,7 +37,8 @@ export async function scoreProfiles(
   return profiles.map((profile) => {
     const positions = profile.positions.map((position, index) => {
       const k = next++;
-      return { index, position, title: titles[k]!, prediction: predictions[k]! };
+      const prediction = withCorrections(predictions[k]!, corrections, titles[k]!.normalized, positionId(profile.profileId, index));
+      return { index, position, title: titles[k]!, prediction };
     });
     const career = computeCareerFeatures(
       positions.map(({ position, prediction }) => ({
@@ -66,13 +71,17 @@ export interface ScoredTitle {
  * and nothing else: the answer `scoreProfiles` gives that profile, by construction (the model is
  * trained on CV positions in this view too, so a bare title gets the CV conventions).
  */
-export async function scoreTitles(queries: readonly TitleQuery[], classifier: TitleClassifier): Promise<ScoredTitle[]> {
+export async function scoreTitles(
+  queries: readonly TitleQuery[],
+  classifier: TitleClassifier,
+  corrections: CorrectionSet = NO_CORRECTIONS,
+): Promise<ScoredTitle[]> {
   const titles = queries.map((q) => classifier.prepare(q.title, q.organization ?? null));
   const predictions = await classifier.classify(titles, titles.map(standaloneContext));
   if (predictions.length !== titles.length) {
     throw new Error(`classifier ${classifier.modelVersion} returned ${predictions.length} predictions for ${titles.length} titles`);
   }
-  return titles.map((title, i) => ({ title, prediction: predictions[i]! }));
+  return titles.map((title, i) => ({ title, prediction: withCorrections(predictions[i]!, corrections, title.normalized, null) }));
 }
 
 /**
@@ -85,11 +94,12 @@ export async function scoreProfilesInChunks(
   classifier: TitleClassifier,
   asOf: string,
   chunkSize: number,
+  corrections: CorrectionSet = NO_CORRECTIONS,
   onChunk?: (profilesScored: number) => void,
 ): Promise<ScoredProfile[]> {
   const scored: ScoredProfile[] = [];
   for (let start = 0; start < profiles.length; start += chunkSize) {
-    scored.push(...(await scoreProfiles(profiles.slice(start, start + chunkSize), classifier, asOf)));
+    scored.push(...(await scoreProfiles(profiles.slice(start, start + chunkSize), classifier, asOf, corrections)));
     onChunk?.(scored.length);
   }
   return scored;

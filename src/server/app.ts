@@ -16,8 +16,10 @@ import { describeIssues } from '../domain/profile.ts';
 import { logger } from '../logger.ts';
 import type { Db } from '../store/db.ts';
 import { renderAnalyticsPage } from './analytics-page.ts';
+import { correctionSource } from '../store/corrections.ts';
 import { type Credentials, basicAuthHook } from './auth.ts';
 import { registerClassifyRoute } from './classify-route.ts';
+import { registerWorkbenchApi } from './workbench-api.ts';
 import { type Check, runCheck } from './health.ts';
 import type { Metrics } from './metrics.ts';
 import type { StreamingProbe } from './streaming-status.ts';
@@ -25,7 +27,10 @@ import type { StreamingProbe } from './streaming-status.ts';
 export const BULL_BOARD_PATH = '/admin/queues';
 
 export interface ServerDeps {
+  /** Reads (a replica where READ_DATABASE_URL is set). */
   db: Db;
+  /** Writes (corrections): the primary; default `db`. */
+  writeDb?: Db;
   classifier: TitleClassifier;
   /** Shown in Bull Board (the scoring queue and the backfill queue). */
   queues: readonly Queue[];
@@ -33,8 +38,8 @@ export interface ServerDeps {
   checks: { postgres: Check; redis: Check | null; kafka: Check | null };
   /** The stream's lag and unstored ranges (null: Kafka not configured). */
   streaming?: StreamingProbe | null;
-  /** null only in development mode: then nothing asks for credentials. */
-  credentials: Credentials | null;
+  /** The editor, or the editor and a viewer (auth.ts); null only in development mode: then nothing asks for credentials. */
+  credentials: Credentials | readonly Credentials[] | null;
   metrics: Metrics;
 }
 
@@ -51,7 +56,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
   });
 
-  if (deps.credentials) app.addHook('onRequest', basicAuthHook(deps.credentials));
+  const users = deps.credentials === null ? null : Array.isArray(deps.credentials) ? deps.credentials : [deps.credentials as Credentials];
+  app.addHook('onRequest', basicAuthHook(users));
   app.addHook('onResponse', async (request, reply) => {
     deps.metrics.observeHttp(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
   });
@@ -85,7 +91,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  registerClassifyRoute(app, deps.classifier, deps.metrics);
+  // Read from the primary: a correction shows in POST /classify at once, whatever the replica's lag.
+  const corrections = correctionSource(deps.writeDb ?? deps.db);
+  registerClassifyRoute(app, deps.classifier, deps.metrics, corrections);
+  registerWorkbenchApi(app, { db: deps.db, writeDb: deps.writeDb ?? deps.db, classifier: deps.classifier, onCorrectionsChanged: () => corrections.invalidate() });
 
   app.get('/', async (_request, reply) => reply.redirect('/analytics'));
   app.get('/analytics', async (request, reply) => {

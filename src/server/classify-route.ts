@@ -9,6 +9,7 @@ import type { TitleClassifier } from '../domain/prediction.ts';
 import { PositionSchema, describeIssues } from '../domain/profile.ts';
 import { titleAnswer } from '../pipeline/answer.ts';
 import { scoreTitles } from '../pipeline/score.ts';
+import type { CorrectionSource } from '../store/corrections.ts';
 import type { Metrics } from './metrics.ts';
 
 /** Titles per request: one classifier batch, scored in well under a second. */
@@ -28,7 +29,8 @@ export const ClassifyRequestSchema = z.strictObject({
 });
 export type ClassifyRequest = z.infer<typeof ClassifyRequestSchema>;
 
-export function registerClassifyRoute(app: FastifyInstance, classifier: TitleClassifier, metrics: Metrics): void {
+/** `corrections`: the analysts' title corrections, which win over the model (source `override`). */
+export function registerClassifyRoute(app: FastifyInstance, classifier: TitleClassifier, metrics: Metrics, corrections: CorrectionSource): void {
   app.post('/classify', { bodyLimit: CLASSIFY_BODY_LIMIT }, async (request, reply) => {
     // Fastify would hand a text/plain body over as a string; say what is expected instead.
     if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
@@ -38,7 +40,7 @@ export function registerClassifyRoute(app: FastifyInstance, classifier: TitleCla
     if (!parsed.success) return reply.code(400).send({ error: `invalid request: ${describeIssues(parsed.error)}` });
     const queries = parsed.data.titles.map((t) => (typeof t === 'string' ? { title: t } : t));
     const t0 = performance.now();
-    const scored = await scoreTitles(queries, classifier);
+    const scored = await scoreTitles(queries, classifier, await corrections.current());
     metrics.observeClassify(scored.map((s) => s.prediction), (performance.now() - t0) / 1000);
     return { modelVersion: classifier.modelVersion, results: scored.map(titleAnswer) };
   });

@@ -13,6 +13,7 @@ import type { Position } from '../domain/profile.ts';
 import type { ProfileMessage } from '../domain/profile.ts';
 import type { ScoredProfile } from '../domain/prediction.ts';
 import { type Db, queryRows } from './db.ts';
+import { reconcileCorrections } from './corrections.ts';
 import { withStatistics } from './statistics.ts';
 import { inTransaction } from './transaction.ts';
 import { upsertCareer, upsertPredictions } from './write-results.ts';
@@ -320,9 +321,10 @@ export async function commitRangeBatch(
   db: Db,
   range: Pick<BackfillRange, 'runId' | 'index'>,
   expected: string,
-  scored: readonly ScoredProfile[],
+  batch: readonly ScoredProfile[],
+  correctionsVersion: number,
 ): Promise<string> {
-  const last = scored[scored.length - 1];
+  const last = batch[batch.length - 1];
   if (!last) return expected;
   await inTransaction(db, async (tx) => {
     const [row] = await queryRows<{ cursor: string }>(
@@ -334,6 +336,7 @@ export async function commitRangeBatch(
         `backfill run ${range.runId} range ${range.index} was advanced by another process (cursor ${row ? row.cursor || 'start' : 'gone'}, expected ${expected || 'start'})`,
       );
     }
+    const scored = await reconcileCorrections(tx, batch, correctionsVersion);
     let rows = 0;
     // Only the target version's rows change: positions and other versions' predictions stay.
     const target = new Set(scored.map((p) => p.modelVersion));

@@ -7,9 +7,11 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
+  check,
   customType,
   doublePrecision,
   foreignKey,
@@ -23,6 +25,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -308,6 +311,35 @@ export const modelStats = pgView('model_stats', {
   seniorityMeanConfidence: doublePrecision('seniority_mean_confidence').notNull(),
   departmentMeanConfidence: doublePrecision('department_mean_confidence').notNull(),
 }).existing();
+
+/**
+ * Analysts' corrections, append-only (src/store/corrections.ts): a title correction (`title_key`,
+ * the title normalized as scoring does) or a position correction (`profile_id`, `position_index`),
+ * setting seniority and/or department; an undo is a row whose `undoes` names the row it cancels.
+ */
+export const corrections = pgTable(
+  'corrections',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    author: text('author').notNull(),
+    title: text('title'),
+    titleKey: text('title_key'),
+    profileId: text('profile_id'),
+    positionIndex: integer('position_index'),
+    seniority: text('seniority'),
+    department: text('department'),
+    undoes: bigint('undoes', { mode: 'number' }).references((): AnyPgColumn => corrections.id),
+  },
+  (t) => [
+    index('corrections_title_key_idx').on(t.titleKey),
+    uniqueIndex('corrections_undoes_uq').on(t.undoes),
+    check(
+      'corrections_one_target',
+      sql`${t.undoes} is not null or ((${t.titleKey} is not null) <> (${t.profileId} is not null and ${t.positionIndex} is not null))`,
+    ),
+  ],
+);
 
 /** Input that was not a profile, kept verbatim with the reason; `source_ref` makes re-reads idempotent. */
 export const deadLetters = pgTable(

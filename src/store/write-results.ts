@@ -6,11 +6,13 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { DeadLetter } from '../domain/dead-letter.ts';
 import type { ScoredProfile } from '../domain/prediction.ts';
+import { TASKS } from '../domain/labels.ts';
 import { contentHash } from '../domain/parse.ts';
 import { chronologicalOrder, parseMonth } from '../features/months.ts';
 import type { Db } from './db.ts';
 import { inTransaction } from './transaction.ts';
 import { withStatistics } from './statistics.ts';
+import { reconcileCorrections } from './corrections.ts';
 import { unnestInsert } from './unnest.ts';
 import { careerFeatures, deadLetters, modelVersions, positions, profiles } from './schema.ts';
 
@@ -50,6 +52,8 @@ export interface StoredBatch {
   deadLetters: readonly DeadLetter[];
   /** More writes of the same transaction: the scoring job's offset range. */
   alsoWrite?: (tx: Db) => Promise<void>;
+  /** The version of the corrections `scored` was scored with; re-applied if they changed since (store/corrections.ts). */
+  correctionsVersion?: number;
 }
 
 /**
@@ -58,7 +62,8 @@ export interface StoredBatch {
  */
 export async function storeBatch(db: Db, batch: StoredBatch): Promise<void> {
   await inTransaction(db, async (tx) => {
-    await writeScoredProfiles(tx, batch.scored, batch.source);
+    const scored = batch.correctionsVersion === undefined ? batch.scored : await reconcileCorrections(tx, batch.scored, batch.correctionsVersion);
+    await writeScoredProfiles(tx, scored, batch.source);
     await storeDeadLetters(tx, batch.deadLetters);
     await batch.alsoWrite?.(tx);
   });
@@ -195,9 +200,12 @@ export async function upsertCareer(tx: Db, scored: readonly ScoredProfile[]): Pr
 }
 
 function explanation(p: ScoredProfile['positions'][number]['prediction']) {
+  const modelAnswer = Object.fromEntries(TASKS.flatMap((task) => (p[task].modelAnswer ? [[task, p[task].modelAnswer]] : [])));
   return {
     seniority: { why: p.seniority.why, members: p.seniority.members ?? null },
     department: { why: p.department.why, members: p.department.members ?? null },
+    // What the model said where a correction overrode it (store/corrections.ts restores it on undo).
+    ...(Object.keys(modelAnswer).length > 0 ? { modelAnswer } : {}),
   };
 }
 

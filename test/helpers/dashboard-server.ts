@@ -19,7 +19,7 @@ export interface TestDashboard {
 export interface TestDashboardOptions {
   db: Db;
   classifier: TitleClassifier;
-  credentials: Credentials | null;
+  credentials: Credentials | readonly Credentials[] | null;
   /** Queue names (Redis from REDIS_URL); none: no queues. */
   queueNames?: { score: string; backfill: string };
   /** Replaces the Kafka check (default: KAFKA_BROKERS when set). */

@@ -113,8 +113,8 @@ describe.each(testDatabaseKinds)('backfill on $name', (kind) => {
     const run = await createRun(db, filter, 'cli');
     const [range] = await planRanges(db, run, 1000);
     const scored = await scoreProfiles(datasetProfiles.slice(0, 1), fixedClassifier('new-v4', {}), '2024-06');
-    await commitRangeBatch(db, range!, '', scored);
-    await expect(commitRangeBatch(db, range!, '', scored)).rejects.toBeInstanceOf(ConcurrentBackfillError);
+    await commitRangeBatch(db, range!, '', scored, 0);
+    await expect(commitRangeBatch(db, range!, '', scored, 0)).rejects.toBeInstanceOf(ConcurrentBackfillError);
     const [n] = await queryRows<{ rows: number }>(db, sql`select rows_scored as rows from backfill_runs where id = ${run.id}`);
     expect(n!.rows).toBe(3);
     expect((await readRanges(db, run.id))[0]).toMatchObject({ cursor: 'p1', rowsScored: 3, profilesScored: 1, status: 'pending' });

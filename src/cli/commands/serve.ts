@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import type { Queue } from 'bullmq';
 import { type Env, brokerList } from '../../config.ts';
 import type { Credentials } from '../../server/auth.ts';
-import { classifierSource, env, openReadDatabase } from '../context.ts';
+import { classifierSource, env, openMigratedDatabase, openReadDatabase } from '../context.ts';
 
 export function registerServe(program: Command): void {
   program
@@ -33,6 +33,11 @@ export function registerServe(program: Command): void {
       const resources = new Resources();
       const database = resources.add('Postgres', await waitForDependency('Postgres', () => openReadDatabase(config)), (d) => d.close());
       survivePoolErrors(database.db, logger.child({ component: 'postgres' }));
+      // Corrections are written to the primary (migrated) even where the reads go to a replica.
+      const primary = config.READ_DATABASE_URL
+        ? resources.add('Postgres (primary)', await waitForDependency('Postgres', () => openMigratedDatabase(config)), (d) => d.close())
+        : database;
+      if (primary !== database) survivePoolErrors(primary.db, logger.child({ component: 'postgres' }));
       const redis = config.REDIS_URL ? resources.add('Redis', redisConnection(config.REDIS_URL, 'queue'), closeRedis) : null;
       const queues: Queue[] = redis ? openDashboardQueues(redis, { score: config.QUEUE_NAME, backfill: config.BACKFILL_QUEUE_NAME }) : [];
       resources.add('dashboard queues', queues, (qs) => Promise.all(qs.map((q) => q.close())));
@@ -48,6 +53,7 @@ export function registerServe(program: Command): void {
       }), (m) => m.close());
       const app = resources.add('HTTP server', await buildServer({
         db: database.db,
+        writeDb: primary.db,
         classifier,
         queues,
         checks: {
@@ -73,9 +79,12 @@ export function registerServe(program: Command): void {
  * Both variables, or (only in dev mode) neither. Refusing to start is the point: a dashboard that
  * can retry and delete jobs must never come up open by accident.
  */
-export function dashboardCredentials(config: Env, dev: boolean, log: { warn(msg: string): void }): Credentials | null {
-  const { DASHBOARD_USER: user, DASHBOARD_PASSWORD: password } = config;
-  if (user && password) return { user, password };
+export function dashboardCredentials(config: Env, dev: boolean, log: { warn(msg: string): void }): Credentials[] | null {
+  const { DASHBOARD_USER: user, DASHBOARD_PASSWORD: password, DASHBOARD_VIEWER_USER: viewer, DASHBOARD_VIEWER_PASSWORD: viewerPassword } = config;
+  if (!viewer !== !viewerPassword) throw new Error('set both DASHBOARD_VIEWER_USER and DASHBOARD_VIEWER_PASSWORD, or neither');
+  if (viewer && viewer === user) throw new Error('DASHBOARD_VIEWER_USER must differ from DASHBOARD_USER');
+  const viewers: Credentials[] = viewer && viewerPassword ? [{ user: viewer, password: viewerPassword, role: 'viewer' }] : [];
+  if (user && password) return [{ user, password, role: 'editor' }, ...viewers];
   if (user || password) throw new Error('set both DASHBOARD_USER and DASHBOARD_PASSWORD, or neither (with --dev)');
   if (!dev) {
     throw new Error('`serve` needs DASHBOARD_USER and DASHBOARD_PASSWORD (basic auth); for a local dashboard without authentication run `cv-pipeline serve --dev`');

@@ -5,6 +5,7 @@
  * re-running the same file is safe because every write is an idempotent upsert.
  */
 import { basename } from 'node:path';
+import { correctionSource } from '../../store/corrections.ts';
 import type { ProfileMessage } from '../../domain/profile.ts';
 import type { TitleClassifier } from '../../domain/prediction.ts';
 import { type DriftSettings, refreshDriftStats } from '../../store/distribution-stats.ts';
@@ -53,6 +54,7 @@ export async function runFile(db: Db, classifier: TitleClassifier, options: RunO
   const batchSize = options.batchSize ?? 500;
   await registerClassifier(db, classifier);
 
+  const corrections = correctionSource(db);
   const seen = new Set<string>();
   const summary = new SummaryAccumulator();
   const rejected: DeadLetter[] = [];
@@ -64,10 +66,11 @@ export async function runFile(db: Db, classifier: TitleClassifier, options: RunO
   const flush = async () => {
     // Invalid items of the batch need no scoring: they count as handled once its scoring starts.
     const handledBefore = itemsRead - batch.length;
-    const scored = await scoreProfilesInChunks(batch, classifier, options.asOf, SCORE_CHUNK, (n) =>
+    const set = await corrections.current();
+    const scored = await scoreProfilesInChunks(batch, classifier, options.asOf, SCORE_CHUNK, set, (n) =>
       n < batch.length ? options.onProgress?.(handledBefore + n) : undefined,
     );
-    await storeBatch(db, { source, scored, deadLetters: letters });
+    await storeBatch(db, { source, scored, deadLetters: letters, correctionsVersion: set.version });
     summary.add(scored);
     batch = [];
     letters = [];

@@ -18,6 +18,8 @@
  * (ScoringPool) the scoring itself spreads over several threads.
  */
 import { registerClassifier } from '../../store/model-registration.ts';
+import type { CorrectionSet } from '../../domain/correction.ts';
+import { correctionSource } from '../../store/corrections.ts';
 import type { ScoredProfile, TitleClassifier } from '../../domain/prediction.ts';
 import type { ProfileMessage } from '../../domain/profile.ts';
 import { logger } from '../../logger.ts';
@@ -185,7 +187,7 @@ export async function runBackfill(db: Db, classifier: TitleClassifier, options: 
 export interface BatchScorer {
   readonly modelVersion: string;
   readonly size: number;
-  score(profiles: ProfileMessage[], asOf: string): Promise<ScoredProfile[]>;
+  score(profiles: ProfileMessage[], asOf: string, corrections?: CorrectionSet): Promise<ScoredProfile[]>;
 }
 
 /**
@@ -202,14 +204,18 @@ export async function scoreRange(
   options: Pick<BackfillOptions, 'batchSize' | 'asOf' | 'scorer' | 'onProgress'>,
   progress: BackfillProgress,
 ): Promise<number> {
-  const score = options.scorer
-    ? (profiles: ProfileMessage[]) => options.scorer!.score(profiles, options.asOf)
-    : (profiles: ProfileMessage[]) => scoreProfiles(profiles, classifier, options.asOf);
+  // The analysts' corrections as they stand at each batch (store/corrections.ts).
+  const corrections = correctionSource(db);
+  const score = async (profiles: ProfileMessage[]) => {
+    const set = await corrections.current();
+    const scored = options.scorer ? await options.scorer.score(profiles, options.asOf, set) : await scoreProfiles(profiles, classifier, options.asOf, set);
+    return { scored, correctionsVersion: set.version };
+  };
   const depth = options.scorer ? options.scorer.size + 1 : 1;
   let readCursor = range.cursor;
   let committedCursor = range.cursor;
   let exhausted = false;
-  const ahead: Promise<ScoredProfile[]>[] = [];
+  const ahead: Promise<{ scored: ScoredProfile[]; correctionsVersion: number }>[] = [];
   const readAhead = async () => {
     while (!exhausted && ahead.length < depth) {
       const profiles = await readPendingBatch(db, run.filter, readCursor, options.batchSize, range.untilId);
@@ -229,10 +235,10 @@ export async function scoreRange(
   let committing: Promise<void> = Promise.resolve();
   await readAhead();
   while (ahead.length > 0) {
-    const scored = await ahead.shift()!;
+    const { scored, correctionsVersion } = await ahead.shift()!;
     await committing;
     const positions = scored.reduce((n, p) => n + p.positions.length, 0);
-    committing = commitRangeBatch(db, range, committedCursor, scored).then(async (next) => {
+    committing = commitRangeBatch(db, range, committedCursor, scored, correctionsVersion).then(async (next) => {
       committedCursor = next;
       rows += positions;
       progress.rowsScored += positions;

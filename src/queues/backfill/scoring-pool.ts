@@ -5,6 +5,7 @@
  * batches in flight and still commits them in order.
  */
 import { availableParallelism } from 'node:os';
+import { type CorrectionSet, NO_CORRECTIONS } from '../../domain/correction.ts';
 import { Worker } from 'node:worker_threads';
 import type { ScoredProfile } from '../../domain/prediction.ts';
 import type { ProfileMessage } from '../../domain/profile.ts';
@@ -17,6 +18,8 @@ export interface ScoringRequest {
   id: number;
   profiles: ProfileMessage[];
   asOf: string;
+  /** The analysts' corrections (structured clone carries the Maps). */
+  corrections: CorrectionSet;
 }
 
 export type ScoringResponse = { id: number; scored: ScoredProfile[] } | { id: number; error: string };
@@ -99,13 +102,13 @@ export class ScoringPool {
   }
 
   /** Scores one batch on the least busy thread. */
-  score(profiles: ProfileMessage[], asOf: string): Promise<ScoredProfile[]> {
+  score(profiles: ProfileMessage[], asOf: string, corrections: CorrectionSet = NO_CORRECTIONS): Promise<ScoredProfile[]> {
     const thread = this.threads.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
     thread.busy += 1;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, thread });
-      thread.worker.postMessage({ id, profiles, asOf } satisfies ScoringRequest);
+      thread.worker.postMessage({ id, profiles, asOf, corrections } satisfies ScoringRequest);
     });
   }
 

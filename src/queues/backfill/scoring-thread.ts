@@ -12,7 +12,7 @@ try {
   logger.level = logLevel();
   const classifier = await loadClassifier(options);
   port.on('message', (request: ScoringRequest) => {
-    scoreProfiles(request.profiles, classifier, request.asOf).then(
+    scoreProfiles(request.profiles, classifier, request.asOf, request.corrections).then(
       (scored) => port.postMessage({ id: request.id, scored } satisfies ScoringResponse),
       (err: Error) => port.postMessage({ id: request.id, error: err.message } satisfies ScoringResponse),
     );

@@ -7,6 +7,7 @@
  * runs again. Running twice is harmless: the writes are idempotent upserts in one transaction.
  */
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { correctionSource } from '../../store/corrections.ts';
 import type { Redis } from 'ioredis';
 import type { TitleClassifier } from '../../domain/prediction.ts';
 import { logger } from '../../logger.ts';
@@ -54,6 +55,7 @@ export async function startScoreWorker(options: ScoreWorkerOptions): Promise<Run
   const stats = new ThrottledStatsRefresher((version) => refreshStatsSerialized(db, version, options.drift), options.statsRefreshIntervalMs);
   const asOf = options.asOf ?? (() => currentMonth());
   const log = logger.child({ component: 'worker', queue: options.queueName });
+  const corrections = correctionSource(db);
 
   const worker = new Worker<ScoreJobData, StoredJob>(
     options.queueName,
@@ -62,7 +64,7 @@ export async function startScoreWorker(options: ScoreWorkerOptions): Promise<Run
       // rather than retrying it with backoff (BullMQ keeps failed jobs for inspection).
       const checked = checkScoreJobData(job.data);
       if (!checked.ok) throw new UnrecoverableError(checked.reason);
-      const stored = await storeScoreJob(db, classifier, checked.data, asOf());
+      const stored = await storeScoreJob(db, classifier, checked.data, asOf(), await corrections.current());
       stats.markStale(classifier.modelVersion);
       log.debug({ jobId: job.id, attempt: job.attemptsMade + 1, ...stored }, 'job stored');
       return stored;

@@ -8,6 +8,7 @@ import { scoreProfiles } from '../../pipeline/score.ts';
 import type { Db } from '../../store/db.ts';
 import { recordStoredRange } from '../../store/offset-ledger.ts';
 import { storeBatch } from '../../store/write-results.ts';
+import { type CorrectionSet, NO_CORRECTIONS } from '../../domain/correction.ts';
 import type { ScoreJobData } from '../../domain/score-job.ts';
 
 export interface StoredJob {
@@ -16,15 +17,22 @@ export interface StoredJob {
   deadLetters: number;
 }
 
-export async function storeScoreJob(db: Db, classifier: TitleClassifier, job: ScoreJobData, asOf: string): Promise<StoredJob> {
+export async function storeScoreJob(
+  db: Db,
+  classifier: TitleClassifier,
+  job: ScoreJobData,
+  asOf: string,
+  corrections: CorrectionSet = NO_CORRECTIONS,
+): Promise<StoredJob> {
   // Scoring happens before the transaction opens, so no connection sits idle in a transaction while the CPU works.
-  const scored = await scoreProfiles(job.profiles, classifier, asOf);
+  const scored = await scoreProfiles(job.profiles, classifier, asOf, corrections);
   await storeBatch(db, {
     source: job.source,
     scored,
     deadLetters: job.deadLetters,
     // In the same transaction as the rows: the consumer commits past this range only once it is here.
     alsoWrite: (tx) => recordStoredRange(tx, job),
+    correctionsVersion: corrections.version,
   });
   return {
     profiles: scored.length,

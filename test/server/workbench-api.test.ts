@@ -1,0 +1,220 @@
+/**
+ * The workbench API from outside, over HTTP: positions filtered and paged by keyset, the CSV export,
+ * corrections (title and position) that change stored predictions, statistics and POST /classify at
+ * once, undo, roles (401 / 403) and cross-site refusal, and hostile input stored verbatim.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { readFileSync } from 'node:fs';
+import { KeywordClassifier } from '../../src/classify/keywords.ts';
+import type { ProfileMessage } from '../../src/domain/profile.ts';
+import { logger } from '../../src/logger.ts';
+import { scoreProfiles } from '../../src/pipeline/score.ts';
+import { type Database, type Db, queryRows } from '../../src/store/db.ts';
+import { registerClassifier } from '../../src/store/model-registration.ts';
+import { counterTableNames, counterValueColumns, rebuildStatistics } from '../../src/store/statistics.ts';
+import { inTransaction } from '../../src/store/transaction.ts';
+import { storeBatch, storeScoredProfiles } from '../../src/store/write-results.ts';
+import { loadCorrectionSet } from '../../src/store/corrections.ts';
+import { type TestDashboard, basicAuth, startTestDashboard } from '../helpers/dashboard-server.ts';
+import { testDatabaseKinds } from '../helpers/databases.ts';
+import { keywordConfig } from '../helpers/text.ts';
+
+logger.level = process.env.LOG_LEVEL ?? 'warn';
+
+const editor = { user: 'editor', password: 'correct horse battery staple', role: 'editor' as const };
+const viewer = { user: 'viewer', password: 'viewer password long enough', role: 'viewer' as const };
+const EDITOR = { authorization: basicAuth(editor.user, editor.password) };
+const VIEWER = { authorization: basicAuth(viewer.user, viewer.password) };
+const JSON_TYPE = { 'content-type': 'application/json' };
+const INJECTION = `Robert'); DROP TABLE corrections;-- <script>alert(1)</script> %_\\`;
+
+/** Every counter row that is not all zeros, sorted: what incremental statistics must equal after a rebuild. */
+async function counters(db: Db): Promise<string[]> {
+  const values = counterValueColumns();
+  const out: string[] = [];
+  for (const table of counterTableNames()) {
+    for (const r of await queryRows<Record<string, unknown>>(db, sql.raw(`select * from ${table}`))) {
+      const row = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, values.has(k) ? Number(v) : v]));
+      if (Object.entries(row).some(([k, v]) => values.has(k) && v !== 0)) out.push(`${table} ${JSON.stringify(row)}`);
+    }
+  }
+  return out.sort();
+}
+
+async function expectCountersExact(db: Db): Promise<void> {
+  const incremental = await counters(db);
+  await inTransaction(db, (tx) => rebuildStatistics(tx, null));
+  expect(incremental).toEqual(await counters(db));
+}
+
+describe.each(testDatabaseKinds)('the workbench API on $name', (kind) => {
+  let database: Database;
+  let dispose: () => Promise<void>;
+  let dashboard: TestDashboard;
+  const classifier = new KeywordClassifier(keywordConfig);
+  const profiles = JSON.parse(readFileSync(new URL('../../examples/profiles.json', import.meta.url), 'utf8')) as ProfileMessage['positions'][];
+  const messages: ProfileMessage[] = [
+    ...profiles.map((positions, i) => ({ profileId: `p${String(i).padStart(3, '0')}`, positions })),
+    { profileId: 'inj', positions: [{ position: INJECTION, organization: 'ACME <b>GmbH</b>', startDate: '2020-01', status: 'ACTIVE' }] },
+  ];
+  const total = messages.reduce((n, p) => n + p.positions.length, 0);
+  const api = (path: string, init: RequestInit = {}) => fetch(`${dashboard.url}${path}`, { ...init, headers: { ...EDITOR, ...(init.headers ?? {}) } });
+  const post = (body: unknown, headers: Record<string, string> = EDITOR) =>
+    fetch(`${dashboard.url}/api/corrections`, { method: 'POST', headers: { ...JSON_TYPE, ...headers }, body: JSON.stringify(body) });
+  const stored = async (title: string) =>
+    queryRows<{ seniority: string; seniority_source: string; seniority_confidence: number; explanation: { modelAnswer?: unknown } }>(
+      database.db,
+      sql`select p.seniority, p.seniority_source, p.seniority_confidence, p.explanation from predictions p
+          join positions po using (profile_id, position_index) where po.normalized_title = ${title}`,
+    );
+
+  beforeAll(async () => {
+    ({ database, dispose } = await kind.open());
+    await registerClassifier(database.db, classifier);
+    await storeScoredProfiles(database.db, await scoreProfiles(messages, classifier, '2025-06'), 'test');
+    dashboard = await startTestDashboard({ db: database.db, classifier, credentials: [editor, viewer] });
+  });
+  afterAll(async () => {
+    await dashboard?.close();
+    await dispose?.();
+  });
+
+  it('pages every stored position once by keyset, in order, with filters', async () => {
+    const seen: string[] = [];
+    let next: string | null = null;
+    do {
+      const res = await api(`/api/positions?limit=7${next ? `&after=${next}` : ''}`);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as { items: { positionId: string }[]; next: string | null };
+      expect(page.items.length).toBeLessThanOrEqual(7);
+      seen.push(...page.items.map((i) => i.positionId));
+      next = page.next;
+    } while (next);
+    expect(seen).toHaveLength(total);
+    expect(new Set(seen).size).toBe(total);
+
+    const leads = (await (await api('/api/positions?seniority=Lead&limit=500')).json()) as { items: { seniority: string }[] };
+    expect(leads.items.length).toBeGreaterThan(0);
+    expect(leads.items.every((i) => i.seniority === 'Lead')).toBe(true);
+    // Free text is literal: % and _ match themselves only.
+    const literal = (await (await api(`/api/positions?q=${encodeURIComponent('%_')}`)).json()) as { items: { title: string }[] };
+    expect(literal.items.map((i) => i.title)).toEqual([INJECTION]);
+    const org = (await (await api(`/api/positions?org=${encodeURIComponent('acme <b>gmbh</b>')}`)).json()) as { items: unknown[] };
+    expect(org.items).toHaveLength(1);
+  });
+
+  it('answers 400 naming the field for a bad filter or a forged cursor', async () => {
+    for (const [query, field] of [['seniority=Boss', 'seniority'], ['limit=0', 'limit'], ['minConfidence=2', 'minConfidence'], ['after=abc', 'after'], ['bogus=1', 'bogus']]) {
+      const res = await api(`/api/positions?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toContain(field);
+    }
+  });
+
+  it('exports the filtered set as CSV, hostile text quoted, not interpreted', async () => {
+    const res = await api('/api/positions.csv');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    const rows = parse(await res.text(), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(total);
+    expect(rows.find((r) => r.profileId === 'inj')!.title).toBe(INJECTION);
+    const leads = parse(await (await api('/api/positions.csv?seniority=Lead')).text(), { columns: true }) as Record<string, string>[];
+    expect(leads.every((r) => r.seniority === 'Lead')).toBe(true);
+  });
+
+  it('a title correction relabels every stored position of the title, the statistics and POST /classify; undo restores the model', async () => {
+    const title = 'Werkstudent Vertrieb';
+    const key = classifier.prepare(title, null).normalized;
+    // Stored positions with that title (added here, so the test does not depend on the examples' titles).
+    await storeScoredProfiles(
+      database.db,
+      await scoreProfiles(
+        [1, 2, 3].map((i) => ({ profileId: `ws${i}`, positions: [{ position: i === 2 ? 'werkstudent vertrieb' : title, startDate: '2021-01', status: 'ACTIVE' as const }] })),
+        classifier,
+        '2025-06',
+      ),
+      'test',
+    );
+    const before = await stored(key);
+    expect(before).toHaveLength(3);
+    expect(before[0]!.seniority).toBe('Junior');
+
+    const res = await post({ title, seniority: 'Professional' });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { correction: { id: number; author: string; titleKey: string }; positions: number };
+    expect(body.positions).toBe(3);
+    expect(body.correction).toMatchObject({ author: 'editor', titleKey: key });
+    for (const row of await stored(key)) {
+      expect(row).toMatchObject({ seniority: 'Professional', seniority_source: 'override', seniority_confidence: 1 });
+      expect(row.explanation.modelAnswer).toEqual({ seniority: { label: 'Junior', confidence: before[0]!.seniority_confidence, source: before[0]!.seniority_source } });
+    }
+    await expectCountersExact(database.db);
+
+    const classify = await fetch(`${dashboard.url}/classify`, { method: 'POST', headers: { ...JSON_TYPE, ...VIEWER }, body: JSON.stringify({ titles: ['WERKSTUDENT  Vertrieb'] }) });
+    const answer = ((await classify.json()) as { results: { seniority: { label: string; source: string } }[] }).results[0]!;
+    expect(answer.seniority).toMatchObject({ label: 'Professional', source: 'override' });
+
+    // A position correction beats the title's.
+    const position = await post({ positionId: 'ws1#0', seniority: 'Lead' });
+    expect(position.status).toBe(201);
+    expect((await stored(key)).map((r) => r.seniority).sort()).toEqual(['Lead', 'Professional', 'Professional']);
+
+    const undo = await api(`/api/corrections/${body.correction.id}`, { method: 'DELETE' });
+    expect(undo.status).toBe(200);
+    expect((await stored(key)).map((r) => `${r.seniority} ${r.seniority_source}`).sort()).toEqual([`Junior ${before[0]!.seniority_source}`, `Junior ${before[0]!.seniority_source}`, 'Lead override']);
+    await expectCountersExact(database.db);
+    expect((await api(`/api/corrections/${body.correction.id}`, { method: 'DELETE' })).status).toBe(409);
+
+    const list = (await (await api('/api/corrections')).json()) as { items: { id: number; undoes: number | null; undone: boolean }[] };
+    expect(list.items.map((c) => [c.undoes, c.undone])).toEqual([[null, true], [null, false], [body.correction.id, false]]);
+  });
+
+  it('a batch scored before a correction and stored after it gets the correction; one scored after gets it from the core', async () => {
+    const title = 'Praktikant Einkauf';
+    const message = (id: string): ProfileMessage => ({ profileId: id, positions: [{ position: title, startDate: '2022-01', status: 'ACTIVE' }] });
+    const set = await loadCorrectionSet(database.db);
+    const early = await scoreProfiles([message('late-store')], classifier, '2025-06', set);
+    expect(early[0]!.positions[0]!.prediction.department.label).toBe('Purchasing');
+    expect((await post({ title, department: 'Sales' })).status).toBe(201);
+    // Stored with the version it was scored with: the writer sees the newer correction and applies it.
+    await storeBatch(database.db, { source: 'test', scored: early, deadLetters: [], correctionsVersion: set.version });
+    const fresh = await scoreProfiles([message('after')], classifier, '2025-06', await loadCorrectionSet(database.db));
+    expect(fresh[0]!.positions[0]!.prediction.department).toMatchObject({ label: 'Sales', source: 'override', modelAnswer: { label: 'Purchasing' } });
+    const rows = await queryRows<{ profile_id: string; department: string; department_source: string }>(
+      database.db,
+      sql`select profile_id, department, department_source from predictions where profile_id = 'late-store'`,
+    );
+    expect(rows).toEqual([{ profile_id: 'late-store', department: 'Sales', department_source: 'override' }]);
+    await expectCountersExact(database.db);
+  });
+
+  it('refuses writes without credentials (401), from a viewer (403), cross-site (403) and without JSON (415)', async () => {
+    expect((await post({ title: 'x', seniority: 'Lead' }, {})).status).toBe(401);
+    expect((await post({ title: 'x', seniority: 'Lead' }, VIEWER)).status).toBe(403);
+    expect((await post({ title: 'x', seniority: 'Lead' }, { ...EDITOR, origin: 'https://evil.example' })).status).toBe(403);
+    expect((await post({ title: 'x', seniority: 'Lead' }, { ...EDITOR, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    const form = await fetch(`${dashboard.url}/api/corrections`, {
+      method: 'POST',
+      headers: { ...EDITOR, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'title=x&seniority=Lead',
+    });
+    expect(form.status).toBe(415);
+    expect((await api('/api/corrections/1', { method: 'DELETE', headers: VIEWER })).status).toBe(403);
+    // A viewer reads.
+    expect((await fetch(`${dashboard.url}/api/positions`, { headers: VIEWER })).status).toBe(200);
+  });
+
+  it('validates corrections and keeps hostile titles verbatim', async () => {
+    for (const body of [{ seniority: 'Lead' }, { title: 'x' }, { title: 'x', positionId: 'p000#0', seniority: 'Lead' }, { title: 'x', seniority: 'Boss' }, { positionId: 'nohash', seniority: 'Lead' }]) {
+      expect((await post(body)).status, JSON.stringify(body)).toBe(400);
+    }
+    expect((await post({ positionId: 'nobody#0', seniority: 'Lead' })).status).toBe(404);
+    const res = await post({ title: INJECTION, department: 'Sales' });
+    expect(res.status).toBe(201);
+    const list = (await (await api('/api/corrections')).json()) as { items: { title: string | null }[] };
+    expect(list.items.at(-1)!.title).toBe(INJECTION);
+    expect((await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from corrections`))[0]!.n).toBeGreaterThan(0);
+  });
+});
