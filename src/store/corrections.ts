@@ -104,6 +104,8 @@ export async function addCorrection(
   request: CorrectionRequest,
   author: string,
   normalize: (title: string) => string,
+  /** When it was made (an import keeps the original time); default now. */
+  createdAt?: Date,
 ): Promise<{ correction: Correction; positions: number }> {
   return inTransaction(db, async (tx) => {
     await tx.execute(CORRECTIONS_LOCK_EXCLUSIVE);
@@ -115,9 +117,9 @@ export async function addCorrection(
     }
     const [row] = await queryRows<Row>(
       tx,
-      sql`insert into corrections (author, title, title_key, profile_id, position_index, seniority, department)
+      sql`insert into corrections (author, title, title_key, profile_id, position_index, seniority, department, created_at)
           values (${author}, ${request.title ?? null}, ${titleKey}, ${position?.profileId ?? null}, ${position?.positionIndex ?? null},
-                  ${request.seniority ?? null}, ${request.department ?? null})
+                  ${request.seniority ?? null}, ${request.department ?? null}, ${(createdAt ?? new Date()).toISOString()})
           returning *, false as undone`,
     );
     const positions = await reapply(tx, titleKey, position);
