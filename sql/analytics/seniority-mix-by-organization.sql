@@ -3,7 +3,9 @@
 -- from the index on the scope totals and their mix from the counters' primary key, so the cost
 -- does not grow with the number of organizations. (The same columns as the view
 -- analytics_seniority_mix_by_organization, which covers every organization; Postgres does not
--- push a filter on 25 organizations into that grouped view.)
+-- push a filter on 25 organizations into that grouped view.) `organization` is the organization key
+-- (case, punctuation and legal forms folded: "Daimler AG" and "DAIMLER" are one row), `name` one of
+-- the names stored under it, as written.
 WITH chosen AS (
   SELECT coalesce(CAST(:model_version AS text),
                   (SELECT model_version FROM analytics_model_versions WHERE is_latest)) AS model_version
@@ -17,7 +19,9 @@ top AS (
   ORDER BY t.n DESC, t.scope_value
   LIMIT 25
 )
-SELECT top.organization, top.n::int AS positions,
+SELECT top.organization,
+       (SELECT po.organization FROM positions po WHERE po.organization_key = top.organization LIMIT 1) AS name,
+       top.n::int AS positions,
        coalesce(sum(c.n) FILTER (WHERE c.label = 'Junior'), 0)::float8 / top.n AS junior,
        coalesce(sum(c.n) FILTER (WHERE c.label = 'Professional'), 0)::float8 / top.n AS professional,
        coalesce(sum(c.n) FILTER (WHERE c.label = 'Senior'), 0)::float8 / top.n AS senior,

@@ -189,13 +189,14 @@ async function readDrift(db: Db, version: string): Promise<Pick<DashboardData, '
 }
 
 async function readOrganizations(db: Db, version: string): Promise<OrganizationMix[]> {
-  const rows = await queryFile<Record<string, unknown> & { organization: string; positions: number }>(
+  const rows = await queryFile<Record<string, unknown> & { organization: string; name: string | null; positions: number }>(
     db,
     'analytics/seniority-mix-by-organization.sql',
     { model_version: version },
   );
   return rows.slice(0, ORGANIZATIONS_SHOWN).map((r) => ({
-    organization: r.organization,
+    // A name as written (the key folds case and legal forms: "ACME GmbH" and "Acme" are one row).
+    organization: r.name ?? r.organization,
     positions: r.positions,
     // The view has one column per level, named as the level in lower case.
     shares: Object.fromEntries(SENIORITY_CLASSES.map((level) => [level, Number(r[level.toLowerCase()])])),

@@ -15,6 +15,7 @@ import type { TitleClassifier } from '../domain/prediction.ts';
 import { describeIssues } from '../domain/profile.ts';
 import { type Db, queryRows } from '../store/db.ts';
 import { CorrectionError, addCorrection, readCorrections, undoCorrection } from '../store/corrections.ts';
+import { organizationKey } from '../text/organization.ts';
 import { writeGuard } from './auth.ts';
 
 /** Positions per page: default and most. */
@@ -63,6 +64,7 @@ interface PositionRow {
   title: string;
   normalized_title: string;
   organization: string | null;
+  organization_key: string | null;
   start_date: string | null;
   end_date: string | null;
   status: string | null;
@@ -85,6 +87,7 @@ function item(r: PositionRow) {
     title: r.title,
     normalizedTitle: r.normalized_title,
     organization: r.organization,
+    organizationKey: r.organization_key,
     startDate: r.start_date,
     endDate: r.end_date,
     status: r.status,
@@ -110,7 +113,8 @@ const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export async function readPositions(db: Db, query: PositionQuery, modelVersion: string, after: [string, number] | null, limit: number): Promise<PositionRow[]> {
   const where: SQL[] = [sql`p.model_version = ${modelVersion}`];
   if (after) where.push(sql`(p.profile_id, p.position_index) > (${after[0]}, ${after[1]})`);
-  if (query.org) where.push(sql`lower(po.organization) = lower(${query.org})`);
+  // By the organization key (text/organization.ts): "Daimler AG" finds "DAIMLER" and "Daimler".
+  if (query.org) where.push(sql`po.organization_key = ${organizationKey(query.org)}`);
   if (query.seniority) where.push(sql`p.seniority = ${query.seniority}`);
   if (query.department) where.push(sql`p.department = ${query.department}`);
   if (query.source) where.push(sql`(p.seniority_source = ${query.source} or p.department_source = ${query.source})`);
@@ -121,7 +125,7 @@ export async function readPositions(db: Db, query: PositionQuery, modelVersion: 
   if (query.ingestedTo) where.push(sql`pr.created_at < ${query.ingestedTo}::date + 1`);
   return queryRows<PositionRow>(
     db,
-    sql`select p.profile_id, p.position_index, po.title, po.normalized_title, po.organization, po.start_date, po.end_date, po.status,
+    sql`select p.profile_id, p.position_index, po.title, po.normalized_title, po.organization, po.organization_key, po.start_date, po.end_date, po.status,
                p.model_version, p.seniority, p.seniority_confidence, p.seniority_source, p.department, p.department_confidence,
                p.department_source, p.scored_at, pr.created_at as ingested_at
         from predictions p

@@ -2,6 +2,7 @@
  * Opens the database: a Postgres server when a URL is given, otherwise embedded PGlite (in-process
  * Postgres) in a folder. Both get the same schema and the same migrations.
  */
+import { organizationKey } from '../text/organization.ts';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -81,6 +82,7 @@ async function openPglite(dir: string): Promise<Database> {
 /** What the migrations cannot do in SQL alone: the label table, and counters for rows stored before them. */
 async function afterMigrations(db: Db): Promise<void> {
   await writeLabels(db);
+  await fillOrganizationKeys(db);
   // A database from before the statistics counters (migrations 0008, 0012, 0017), or whose counters
   // a migration emptied because their rule changed (0019), gets them computed once. (Agreement
   // counts are legitimately empty with one version, so they are not asked about.)
@@ -91,6 +93,25 @@ async function afterMigrations(db: Db): Promise<void> {
                  and exists (select 1 from stat_lead_counts)) as yes`,
   );
   if (missing?.yes) await inTransaction(db, (tx) => rebuildStatistics(tx, null));
+}
+
+/**
+ * Positions stored before the organization key (migration 0022) get it, computed here because the
+ * rule is code (text/organization.ts): once per distinct organization name, before the counters
+ * that group by it are rebuilt.
+ */
+async function fillOrganizationKeys(db: Db): Promise<void> {
+  const names = await queryRows<{ organization: string }>(
+    db,
+    sql`select distinct organization from positions where organization is not null and organization_key is null`,
+  );
+  for (let i = 0; i < names.length; i += 5000) {
+    const chunk = names.slice(i, i + 5000).map((r) => r.organization);
+    await db.execute(sql`
+      update positions p set organization_key = k.key
+      from unnest(${sql.param(chunk)}::text[], ${sql.param(chunk.map(organizationKey))}::text[]) as k(name, key)
+      where p.organization = k.name and p.organization_key is null`);
+  }
 }
 
 /** The classes of domain/labels.ts with their order, for SQL to sort by (an upsert: workers migrate concurrently). */

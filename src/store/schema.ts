@@ -77,6 +77,8 @@ export const positions = pgTable(
     standardizedTitle: text('standardized_title').notNull(),
     language: text('language').notNull(),
     organization: text('organization'),
+    /** The organization as grouped (text/organization.ts: case, punctuation and legal forms folded). */
+    organizationKey: text('organization_key'),
     linkedin: text('linkedin'),
     /** `YYYY-MM` or a bare `YYYY`, as given. */
     startDate: text('start_date'),
@@ -93,6 +95,7 @@ export const positions = pgTable(
   (t) => [
     primaryKey({ columns: [t.profileId, t.positionIndex] }),
     index('positions_organization_idx').on(t.organization),
+    index('positions_organization_key_idx').on(t.organizationKey),
   ],
 );
 
@@ -157,18 +160,19 @@ export const careerFeatures = pgTable(
  * rates, means and percentiles are computed when read, by the views of migration 0010.
  */
 
-/** Positions per (version, task, scope, scope value, predicted label), with fallbacks and summed confidence. */
+/** Positions per (version, task, scope, scope value, predicted label), with fallbacks, overrides (analysts' corrections) and summed confidence. */
 export const statClassCounts = pgTable(
   'stat_class_counts',
   {
     modelVersion: text('model_version').notNull(),
     task: text('task').notNull(),
-    /** `overall`, `organization`, `start_period` (start year), `ingestion_day`. */
+    /** `overall`, `organization` (the organization key), `start_period` (start year), `ingestion_day`. */
     scope: text('scope').notNull(),
     scopeValue: text('scope_value').notNull(),
     label: text('label').notNull(),
     n: bigint('n', { mode: 'number' }).notNull(),
     fallbacks: bigint('fallbacks', { mode: 'number' }).notNull(),
+    overrides: bigint('overrides', { mode: 'number' }).notNull().default(0),
     /** Sum of round(confidence * 1e6): integers, so adding and subtracting stay exact. */
     confidenceMicros: bigint('confidence_micros', { mode: 'number' }).notNull(),
   },

@@ -37,7 +37,7 @@ let counterTables: readonly CounterTable[] | undefined;
 /** In the order their rows are locked; read on first use (db.ts imports this module, and sql-file.ts imports db.ts). */
 function counters(): readonly CounterTable[] {
   counterTables ??= [
-    counter('stat_class_counts', 'class-counts.sql', [['model_version', 'text'], ['task', 'text'], ['scope', 'text'], ['scope_value', 'text'], ['label', 'text']], ['n', 'fallbacks', 'confidence_micros']),
+    counter('stat_class_counts', 'class-counts.sql', [['model_version', 'text'], ['task', 'text'], ['scope', 'text'], ['scope_value', 'text'], ['label', 'text']], ['n', 'fallbacks', 'overrides', 'confidence_micros']),
     counter('stat_confidence_counts', 'confidence-counts.sql', [['model_version', 'text'], ['task', 'text'], ['bucket', 'int']], ['n']),
     counter('stat_tenure_counts', 'tenure-counts.sql', [['model_version', 'text'], ['seniority', 'text'], ['months', 'int']], ['n']),
     counter('stat_transition_counts', 'transition-counts.sql', [['model_version', 'text'], ['task', 'text'], ['from_label', 'text'], ['to_label', 'text']], ['n']),

@@ -7,6 +7,7 @@ import { inArray, sql } from 'drizzle-orm';
 import type { DeadLetter } from '../domain/dead-letter.ts';
 import type { ScoredProfile } from '../domain/prediction.ts';
 import { TASKS } from '../domain/labels.ts';
+import { organizationKey } from '../text/organization.ts';
 import { contentHash } from '../domain/parse.ts';
 import { chronologicalOrder, parseMonth } from '../features/months.ts';
 import type { Db } from './db.ts';
@@ -114,6 +115,7 @@ async function writeProfiles(tx: Db, latest: readonly ScoredProfile[], ids: read
       ['standardized_title', 'text', rows.map((r) => r.title.standardized)],
       ['language', 'text', rows.map((r) => r.title.language)],
       ['organization', 'text', rows.map((r) => r.position.organization ?? null)],
+      ['organization_key', 'text', rows.map((r) => organizationKey(r.position.organization))],
       ['linkedin', 'text', rows.map((r) => r.position.linkedin ?? null)],
       ['start_date', 'text', rows.map((r) => r.position.startDate ?? null)],
       ['end_date', 'text', rows.map((r) => r.position.endDate ?? null)],

@@ -86,7 +86,7 @@ describe.each(testDatabaseKinds)('named analytics queries on $name', (kind) => {
 
   it('answers with the database numbers (seniority mix, time to Lead, drift)', async () => {
     const mix = await runNamedQuery(database.db, findNamedQuery('seniority-mix-by-organization'));
-    expect(mix.rows[0]).toMatchObject({ organization: 'ACME', positions: 4, lead: 0.5, director: 0.25, professional: 0.25 });
+    expect(mix.rows[0]).toMatchObject({ organization: 'acme', positions: 4, lead: 0.5, director: 0.25, professional: 0.25 });
     const lead = await runNamedQuery(database.db, findNamedQuery('time-to-lead'));
     // p1 reaches Lead 31 months after its first start (2015-06 → 2018-01), p4 after 12; p2, p3 never.
     expect(lead.rows[0]).toMatchObject({ current_department: '(all)', profiles: 4, reached_lead: 2, median_months: 21.5 });

@@ -50,7 +50,7 @@ describe.each(testDatabaseKinds)('statistics of a hand-built dataset on $name', 
       { label: 'Professional', n: 3, share: 3 / 9 },
       { label: 'Senior', n: 1, share: 1 / 9 },
     ]);
-    expect(await shares('organization', 'ACME', 'department')).toEqual([
+    expect(await shares('organization', 'acme', 'department')).toEqual([
       { label: 'Human Resources', n: 2, share: 0.5 },
       { label: 'Sales', n: 2, share: 0.5 },
     ]);

@@ -217,4 +217,26 @@ describe.each(testDatabaseKinds)('the workbench API on $name', (kind) => {
     expect(list.items.at(-1)!.title).toBe(INJECTION);
     expect((await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from corrections`))[0]!.n).toBeGreaterThan(0);
   });
+  it('groups organizations by their key: "Daimler AG" and "DAIMLER" are one organization in statistics and in the filter', async () => {
+    await storeScoredProfiles(
+      database.db,
+      await scoreProfiles(
+        [
+          { profileId: 'd1', positions: [{ position: 'Einkäufer', organization: 'Daimler AG', startDate: '2020-01' }] },
+          { profileId: 'd2', positions: [{ position: 'Vertriebsleiter', organization: 'DAIMLER', startDate: '2021-01' }] },
+        ],
+        classifier,
+        '2025-06',
+      ),
+      'test',
+    );
+    const totals = await queryRows<{ scope_value: string; n: number }>(
+      database.db,
+      sql`select scope_value, n::int as n from stat_scope_totals where scope = 'organization' and task = 'seniority' and scope_value like 'daimler%'`,
+    );
+    expect(totals).toEqual([{ scope_value: 'daimler', n: 2 }]);
+    const found = (await (await api('/api/positions?org=Daimler')).json()) as { items: { organization: string; organizationKey: string }[] };
+    expect(found.items.map((i) => i.organization).sort()).toEqual(['DAIMLER', 'Daimler AG']);
+    expect(new Set(found.items.map((i) => i.organizationKey))).toEqual(new Set(['daimler']));
+  });
 });
