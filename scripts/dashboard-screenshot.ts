@@ -1,5 +1,6 @@
 /**
- * The README's picture of the analytics page: npx tsx scripts/dashboard-screenshot.ts [--out docs/analytics-page.png]
+ * The README's pictures of the analytics page and the workbench:
+ *   npx tsx scripts/dashboard-screenshot.ts [--out docs/analytics-page.png] [--workbench-out docs/workbench-page.png]
  *
  * Builds a throwaway embedded database the way a user would fill one: the synthetic examples scored
  * by the keyword rules as an "older model", then a backfill with the shipped model and, when
@@ -7,7 +8,8 @@
  * examples appear as rows: the picture is committed, and the data card forbids committing the
  * dataset, titles and organizations included.) One thing is staged for the picture: the profiles' ingestion dates are spread over
  * the 7 days before today (one run here lands on a single day), so the drift and fallback charts have
- * a line to draw. Then it serves the page and photographs it with Debian's headless Chromium.
+ * a line to draw. Then it serves the page and photographs it with Debian's headless Chromium, and
+ * the workbench with a German title in the classify box and the explorer filtered to one department.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,7 +31,9 @@ import { openDatabase } from '../src/store/db.ts';
 import { launchChromium } from '../test/helpers/chromium.ts';
 import { classifierSource } from '../src/cli/context.ts';
 
-const { values } = parseArgs({ options: { out: { type: 'string', default: 'docs/analytics-page.png' } } });
+const { values } = parseArgs({
+  options: { out: { type: 'string', default: 'docs/analytics-page.png' }, 'workbench-out': { type: 'string', default: 'docs/workbench-page.png' } },
+});
 logger.level = 'warn';
 const dataDir = process.env.CV_DATA_DIR;
 
@@ -60,6 +64,11 @@ try {
   mkdirSync(dirname(values.out), { recursive: true });
   await page.screenshot({ path: values.out, fullPage: true });
   process.stdout.write(`${values.out}: the analytics page of ${shipped.modelVersion} (${inputs.join(', ')})\n`);
+  const out = values['workbench-out'];
+  await page.goto(`${url}/workbench?title=${encodeURIComponent('Stellvertretende Leiterin Einkauf')}&explore=1&department=Sales`);
+  mkdirSync(dirname(out), { recursive: true });
+  await page.screenshot({ path: out, fullPage: true });
+  process.stdout.write(`${out}: the workbench\n`);
 } finally {
   await browser.close();
   await app.close();

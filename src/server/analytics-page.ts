@@ -32,7 +32,7 @@ export function renderAnalyticsPage(data: DashboardData): string {
 <body><header><h1>cv-pipeline analytics</h1>
 <span>model <strong id="model-version">${s?.modelVersion ?? 'none'}</strong></span>
 ${versionLinks(data)}
-<a href="/admin/queues">queues</a><a href="/metrics">metrics</a></header>
+<a href="/workbench">workbench</a><a href="/admin/queues">queues</a><a href="/metrics">metrics</a></header>
 <main>${body}</main></body></html>`.text}`;
 }
 

@@ -94,7 +94,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // Read from the primary: a correction shows in POST /classify at once, whatever the replica's lag.
   const corrections = correctionSource(deps.writeDb ?? deps.db);
   registerClassifyRoute(app, deps.classifier, deps.metrics, corrections);
-  registerWorkbenchApi(app, { db: deps.db, writeDb: deps.writeDb ?? deps.db, classifier: deps.classifier, onCorrectionsChanged: () => corrections.invalidate() });
+  registerWorkbenchApi(app, { db: deps.db, writeDb: deps.writeDb ?? deps.db, classifier: deps.classifier, corrections, redisConfigured: deps.checks.redis !== null });
 
   app.get('/', async (_request, reply) => reply.redirect('/analytics'));
   app.get('/analytics', async (request, reply) => {

@@ -17,6 +17,14 @@ import { type Db, queryRows } from '../store/db.ts';
 import { CorrectionError, addCorrection, readCorrections, undoCorrection } from '../store/corrections.ts';
 import { organizationKey } from '../text/organization.ts';
 import { writeGuard } from './auth.ts';
+import { classifierStatus } from '../classify/load-classifier.ts';
+import { PositionSchema } from '../domain/profile.ts';
+import { titleAnswer } from '../pipeline/answer.ts';
+import { scoreTitles } from '../pipeline/score.ts';
+import type { CorrectionSource } from '../store/corrections.ts';
+import { WORKBENCH_CSP, type WorkbenchView, renderWorkbenchPage } from './workbench-page.ts';
+
+const WorkbenchClassifySchema = z.object({ title: PositionSchema.shape.position, organization: PositionSchema.shape.organization });
 
 /** Positions per page: default and most. */
 const PAGE = 50;
@@ -148,8 +156,10 @@ export interface WorkbenchDeps {
   /** Writes: the primary. */
   writeDb: Db;
   classifier: TitleClassifier;
-  /** Called after a correction changed what applies (the classify route's cached set). */
-  onCorrectionsChanged: () => void;
+  /** The corrections as they stand (the classify box answers with them); invalidated after each write. */
+  corrections: CorrectionSource;
+  /** Whether REDIS_URL is set (else the queue board is empty, and the page says why). */
+  redisConfigured: boolean;
 }
 
 export function registerWorkbenchApi(app: FastifyInstance, deps: WorkbenchDeps): void {
@@ -202,6 +212,57 @@ export function registerWorkbenchApi(app: FastifyInstance, deps: WorkbenchDeps):
 
   app.get('/api/corrections', async () => ({ items: await readCorrections(deps.db) }));
 
+  app.get('/workbench', async (request, reply) => {
+    const raw = (request.query ?? {}) as Record<string, unknown>;
+    const str = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : '');
+    const title = str('title').trim();
+    const org = str('organization').trim();
+    let error: string | null = null;
+    let answer = null;
+    if (title) {
+      const parsed = WorkbenchClassifySchema.safeParse({ title, organization: org || undefined });
+      if (parsed.success) {
+        const [scored] = await scoreTitles([parsed.data], deps.classifier, await deps.corrections.current());
+        answer = titleAnswer(scored!);
+      } else error = `cannot classify: ${describeIssues(parsed.error)}`;
+    }
+    // The explorer's filters: the API's, blank fields left out; listed once asked for (`explore`).
+    const filters = Object.fromEntries(
+      ['q', 'org', 'seniority', 'department', 'source', 'minConfidence', 'maxConfidence', 'after'].flatMap((k) => (str(k) ? [[k, str(k)]] : [])),
+    );
+    let positions: WorkbenchView['positions'] = null;
+    if (str('explore')) {
+      const parsed = PositionQuerySchema.safeParse(filters);
+      const after = parsed.success && parsed.data.after ? decodeCursor(parsed.data.after) : null;
+      if (!parsed.success) error = `invalid filter: ${describeIssues(parsed.error)}`;
+      else if (parsed.data.after && !after) error = 'invalid filter: after: not a cursor this page made';
+      else {
+        const rows = await readPositions(deps.db, parsed.data, deps.classifier.modelVersion, after, PAGE + 1);
+        const page = rows.slice(0, PAGE).map(item);
+        const { after: _after, ...rest } = filters;
+        const query = (extra: Record<string, string>) => new URLSearchParams({ ...rest, ...extra }).toString();
+        const last = page.at(-1);
+        positions = {
+          items: page,
+          nextHref: rows.length > PAGE && last ? `/workbench?${query({ explore: '1', after: encodeCursor(last.profileId, last.positionIndex) })}` : null,
+          exportHref: `/api/positions.csv?${query({})}`,
+        };
+      }
+    }
+    const encoder = classifierStatus(deps.classifier).encoder;
+    const notes = [
+      ...(encoder && (encoder.state === 'absent' || encoder.state === 'mismatch' || encoder.state === 'off') ? [`Scoring without the sentence encoder: ${encoder.detail}.`] : []),
+      ...(deps.redisConfigured ? [] : ['REDIS_URL is not set: the queue board shows no queues, and nothing streams through this server.']),
+    ];
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', WORKBENCH_CSP)
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'no-store')
+      .send(renderWorkbenchPage({ user: request.user ?? { name: 'dev', role: 'editor' }, modelVersion: deps.classifier.modelVersion, notes,
+        classify: { title, org, answer }, filters, positions, error }));
+  });
+
   app.post('/api/corrections', { preHandler: writeGuard }, async (request, reply) => {
     if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
       return reply.code(415).send({ error: 'POST /api/corrections takes a JSON body (content-type: application/json)' });
@@ -210,7 +271,7 @@ export function registerWorkbenchApi(app: FastifyInstance, deps: WorkbenchDeps):
     if (!parsed.success) return reply.code(400).send({ error: `invalid correction: ${describeIssues(parsed.error)}` });
     try {
       const stored = await addCorrection(deps.writeDb, parsed.data, request.user!.name, (title) => deps.classifier.prepare(title, null).normalized);
-      deps.onCorrectionsChanged();
+      deps.corrections.invalidate();
       request.log.info({ audit: 'correction', user: request.user!.name, correction: stored.correction, positions: stored.positions }, 'correction stored');
       return reply.code(201).send(stored);
     } catch (err) {
@@ -224,7 +285,7 @@ export function registerWorkbenchApi(app: FastifyInstance, deps: WorkbenchDeps):
     if (!/^\d+$/.test(request.params.id) || !Number.isSafeInteger(id)) return reply.code(400).send({ error: 'the correction id must be a number' });
     try {
       const undone = await undoCorrection(deps.writeDb, id, request.user!.name);
-      deps.onCorrectionsChanged();
+      deps.corrections.invalidate();
       request.log.info({ audit: 'correction undo', user: request.user!.name, correction: undone.correction, positions: undone.positions }, 'correction undone');
       return reply.code(200).send(undone);
     } catch (err) {
