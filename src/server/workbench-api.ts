@@ -145,6 +145,43 @@ export async function readPositions(db: Db, query: PositionQuery, modelVersion: 
   );
 }
 
+export interface ReviewItem {
+  titleKey: string;
+  example: string;
+  positions: number;
+  uncertainty: number;
+  seniority: string;
+  department: string;
+  score: number;
+}
+
+/**
+ * The review queue: titles proposed for labeling. Uncertainty is least confidence (1 − the lower of
+ * the two stored confidences, averaged over the title's positions); diversity comes from grouping by
+ * the normalized title, so one review covers every position with it (`positions`), and the rank
+ * weighs uncertainty by log(1 + positions). Titles already corrected, and overridden predictions,
+ * are left out. Reads every prediction of the version: seconds at millions of positions.
+ */
+export async function readReviewQueue(db: Db, modelVersion: string, limit: number): Promise<ReviewItem[]> {
+  const rows = await queryRows<{ title_key: string; example: string; positions: number; uncertainty: number; seniority: string; department: string; score: number }>(
+    db,
+    sql`select po.normalized_title as title_key, min(po.title) as example, count(*)::int as positions,
+               avg(1 - least(p.seniority_confidence, p.department_confidence))::float8 as uncertainty,
+               mode() within group (order by p.seniority) as seniority, mode() within group (order by p.department) as department,
+               (avg(1 - least(p.seniority_confidence, p.department_confidence)) * ln(1 + count(*)))::float8 as score
+        from predictions p
+        join positions po on po.profile_id = p.profile_id and po.position_index = p.position_index
+        where p.model_version = ${modelVersion} and p.seniority_source <> 'override' and p.department_source <> 'override'
+          and not exists (select 1 from corrections c where c.title_key = po.normalized_title)
+        group by po.normalized_title
+        order by score desc, title_key
+        limit ${limit}`,
+  );
+  return rows.map((r) => ({ titleKey: r.title_key, example: r.example, positions: r.positions, uncertainty: r.uncertainty, seniority: r.seniority, department: r.department, score: r.score }));
+}
+
+const ReviewQuerySchema = z.strictObject({ model: z.string().min(1).max(200).optional(), limit: z.coerce.number().int().min(1).max(200).default(20) });
+
 const CSV_COLUMNS = [
   'positionId', 'profileId', 'positionIndex', 'title', 'organization', 'startDate', 'endDate', 'status', 'modelVersion',
   'seniority', 'seniorityConfidence', 'senioritySource', 'department', 'departmentConfidence', 'departmentSource', 'scoredAt', 'ingestedAt',
@@ -212,6 +249,13 @@ export function registerWorkbenchApi(app: FastifyInstance, deps: WorkbenchDeps):
 
   app.get('/api/corrections', async () => ({ items: await readCorrections(deps.db) }));
 
+  app.get('/api/review', async (request, reply) => {
+    const parsed = ReviewQuerySchema.safeParse(request.query);
+    if (!parsed.success) return reply.code(400).send({ error: `invalid query: ${describeIssues(parsed.error)}` });
+    const model = parsed.data.model ?? deps.classifier.modelVersion;
+    return { modelVersion: model, items: await readReviewQueue(deps.db, model, parsed.data.limit) };
+  });
+
   app.get('/workbench', async (request, reply) => {
     const raw = (request.query ?? {}) as Record<string, unknown>;
     const str = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : '');
@@ -260,7 +304,8 @@ export function registerWorkbenchApi(app: FastifyInstance, deps: WorkbenchDeps):
       .header('x-content-type-options', 'nosniff')
       .header('cache-control', 'no-store')
       .send(renderWorkbenchPage({ user: request.user ?? { name: 'dev', role: 'editor' }, modelVersion: deps.classifier.modelVersion, notes,
-        classify: { title, org, answer }, filters, positions, error }));
+        classify: { title, org, answer }, filters, positions, error,
+        review: str('review') ? await readReviewQueue(deps.db, deps.classifier.modelVersion, 20) : null }));
   });
 
   app.post('/api/corrections', { preHandler: writeGuard }, async (request, reply) => {

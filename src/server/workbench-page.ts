@@ -49,6 +49,17 @@ export interface WorkbenchView {
   filters: Record<string, string>;
   positions: { items: PositionItem[]; nextHref: string | null; exportHref: string } | null;
   error: string | null;
+  /** The review queue, where asked for (`review=1`). */
+  review: ReviewEntry[] | null;
+}
+
+export interface ReviewEntry {
+  titleKey: string;
+  example: string;
+  positions: number;
+  uncertainty: number;
+  seniority: string;
+  department: string;
 }
 
 export function renderWorkbenchPage(view: WorkbenchView): string {
@@ -59,7 +70,7 @@ export function renderWorkbenchPage(view: WorkbenchView): string {
 <a href="/analytics">analytics</a><a href="/admin/queues">queues</a></header>
 <main>${view.notes.map((n) => html`<p class="note">${n}</p>`)}
 ${view.error ? html`<p class="note" id="error">${view.error}</p>` : ''}
-${classifyBox(view)}${explorer(view)}</main></body></html>`.text}`;
+${classifyBox(view)}${explorer(view)}${review(view)}</main></body></html>`.text}`;
 }
 
 function classifyBox(view: WorkbenchView): SafeHtml {
@@ -89,6 +100,18 @@ ${TASKS.some((task) => a[task].neighbours?.length)
         (a[task].neighbours ?? []).slice(0, 3).map((n) => html`<tr><td>${task}</td><td>${n.title}</td><td>${n.label}</td><td class="num">${formatDecimal(n.similarity, 2)}</td></tr>`),
       )}</table>`
     : ''}`;
+}
+
+function review(view: WorkbenchView): SafeHtml {
+  if (!view.review) {
+    return html`<section id="review"><h2>Review queue</h2><p><a id="show-review" href="/workbench?review=1">show the titles most worth labeling</a>
+(least confident first, weighted by how many positions each title covers)</p></section>`;
+  }
+  return html`<section id="review"><h2>Review queue</h2>
+<p class="muted">Label a title with <code>POST /api/corrections</code> (<code>{"title": …, "seniority": …}</code>); it applies to every position listed.</p>
+<table><tr><th>title</th><th class="num">positions</th><th class="num">uncertainty</th><th>seniority</th><th>department</th><th></th></tr>
+${view.review.map((r) => html`<tr class="review"><td class="title">${r.example}</td><td class="num">${r.positions}</td><td class="num">${formatDecimal(r.uncertainty, 2)}</td>
+<td>${r.seniority}</td><td>${r.department}</td><td><a href="/workbench?title=${encodeURIComponent(r.example)}">classify</a></td></tr>`)}</table></section>`;
 }
 
 function select(name: string, options: readonly string[], value: string | undefined): SafeHtml {

@@ -239,4 +239,21 @@ describe.each(testDatabaseKinds)('the workbench API on $name', (kind) => {
     expect(found.items.map((i) => i.organization).sort()).toEqual(['DAIMLER', 'Daimler AG']);
     expect(new Set(found.items.map((i) => i.organizationKey))).toEqual(new Set(['daimler']));
   });
+
+  it('proposes titles to review: least confident first, weighted by the positions each covers, corrected titles left out', async () => {
+    const res = await api('/api/review?limit=10');
+    expect(res.status).toBe(200);
+    const { items } = (await res.json()) as { items: { titleKey: string; positions: number; uncertainty: number; score: number }[] };
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.map((i) => i.score)).toEqual([...items.map((i) => i.score)].sort((a, b) => b - a));
+    for (const item of items) {
+      expect(item.score).toBeCloseTo(item.uncertainty * Math.log(1 + item.positions), 6);
+      const [n] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from positions where normalized_title = ${item.titleKey}`);
+      expect(item.positions).toBe(n!.n);
+    }
+    const corrected = await queryRows<{ title_key: string }>(database.db, sql`select distinct title_key from corrections where title_key is not null`);
+    expect(corrected.length).toBeGreaterThan(0);
+    for (const c of corrected) expect(items.map((i) => i.titleKey)).not.toContain(c.title_key);
+    expect((await api('/api/review?limit=0')).status).toBe(400);
+  });
 });
