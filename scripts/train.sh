@@ -22,6 +22,8 @@ reports. A named folder must be new, empty, or an earlier run's output.
 
 train.sh flags:
   --data DIR            folder with the title CSVs and the CV JSON files (default: $CV_DATA_DIR)
+  --corrections FILE    analysts' corrections (cv-pipeline corrections export --csv FILE): title
+                        corrections train as labeled CV titles, weighted like the annotated CVs
   -h, --help            this help (needs neither the venv nor node_modules)
 
 Every other flag goes to training/train.py:
@@ -36,17 +38,21 @@ EOF
 die() { echo "train: $*" >&2; exit 2; }
 
 data="${CV_DATA_DIR:-}"
+corrections=""
 args=()
 while (($#)); do
   case "$1" in
     -h|--help) usage; exit 0 ;;
     --data) (($# >= 2)) || die "--data needs a folder"; data="$2"; shift 2 ;;
     --data=*) data="${1#--data=}"; shift ;;
+    --corrections) (($# >= 2)) || die "--corrections needs a CSV"; corrections="$2"; shift 2 ;;
+    --corrections=*) corrections="${1#--corrections=}"; shift ;;
     *) args+=("$1"); shift ;;
   esac
 done
 [[ -n "$data" ]] || die "give --data DIR (the folder with the CSVs and CV files) or set CV_DATA_DIR (--help lists the flags)"
 [[ -d "$data" ]] || die "--data $data: no such folder"
+[[ -z "$corrections" || -f "$corrections" ]] || die "--corrections $corrections: no such file"
 command -v python3 >/dev/null || die "python3 is needed (3.11; scripts/setup-training.sh builds training/.venv with it)"
 
 # Check train.py's flags and output folders now, before the venv and the dataset export (minutes),
@@ -63,7 +69,7 @@ step 1 "training/.venv (scripts/setup-training.sh)"
 bash scripts/setup-training.sh
 step 2 "exporting the training set (training/export-dataset.ts)"
 mkdir -p training/work
-npx tsx training/export-dataset.ts --data "$data" --out training/work/dataset.jsonl
+npx tsx training/export-dataset.ts --data "$data" --out training/work/dataset.jsonl ${corrections:+--corrections "$corrections"}
 step 3 "fitting, evaluating and exporting (training/train.py)"
 training/.venv/bin/python training/train.py --dataset training/work/dataset.jsonl "${args[@]}" "${outputs[@]}"
 echo "train: finished in $((SECONDS - started)) s" >&2

@@ -31,6 +31,9 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'training/work/dataset.jsonl' },
     golden: { type: 'string', default: 'examples/profiles.json' },
     encoder: { type: 'string', default: 'models/encoder' },
+    // Analysts' corrections (`cv-pipeline corrections export --csv FILE`): title corrections become
+    // labeled bare titles (kind `correction`), weighted in training like the annotated CVs.
+    corrections: { type: 'string' },
   },
 });
 
@@ -41,7 +44,7 @@ const keywordScores = createKeywordScorer(config.rules);
 if (!args.data) throw new Error('give --data DIR (the folder with the CSVs and CV JSON files) or set CV_DATA_DIR');
 
 /** Kinds of rows: which file a title came from decides how training may use it. */
-type Kind = 'csv-seniority' | 'csv-department' | 'cv-dev' | 'cv-unlabeled' | 'golden';
+type Kind = 'csv-seniority' | 'csv-department' | 'cv-dev' | 'cv-unlabeled' | 'golden' | 'correction';
 
 const CvPosition = PositionSchema.extend({
   seniority: z.enum(SENIORITY_CLASSES).optional(),
@@ -129,19 +132,44 @@ async function exportCvs(data: z.infer<typeof CvFile>, kind: Kind): Promise<void
   }
 }
 
+const CorrectionRows = z.array(
+  z.object({ title: z.string(), seniority: z.union([z.enum(SENIORITY_CLASSES), z.literal('')]), department: z.union([z.enum(DEPARTMENT_CLASSES), z.literal('')]) }),
+);
+
+/** Title corrections only: a position correction names a stored position, not a title the training set has. */
+function readCorrections(path: string): z.infer<typeof CorrectionRows> {
+  const parsed = CorrectionRows.safeParse(parse(readFileSync(path), { columns: true, bom: true }));
+  if (!parsed.success) throw new Error(`${path}: ${describeIssues(parsed.error)}`);
+  return parsed.data.filter((r) => r.title.trim() !== '');
+}
+
+async function exportCorrections(rows: z.infer<typeof CorrectionRows>): Promise<void> {
+  for (const [i, row] of rows.entries()) {
+    const title = prepareTitle(row.title);
+    prepared.push(title);
+    await write({
+      kind: 'correction', group: `correction-${i}`, index: 0, title: row.title,
+      seniority: row.seniority || null, department: row.department || null,
+      ...features(title, TITLE_LIST, [keywordScores(title)]),
+    });
+  }
+}
+
 const seniorityCsv = readCsv('seniority-v2.csv');
 const departmentCsv = readCsv('department-v2.csv');
 const devCvs = readCvs(join(args.data, 'linkedin-cvs-annotated-dev.json'));
 const unlabeledCvs = readCvs(join(args.data, 'linkedin-cvs-not-annotated.json'));
 const goldenCvs = readCvs(args.golden!);
 const positions = (cvs: z.infer<typeof CvFile>) => cvs.reduce((n, p) => n + p.length, 0);
-totalRows = seniorityCsv.length + departmentCsv.length + positions(devCvs) + positions(unlabeledCvs) + positions(goldenCvs);
+const corrections = args.corrections ? readCorrections(args.corrections) : [];
+totalRows = seniorityCsv.length + departmentCsv.length + positions(devCvs) + positions(unlabeledCvs) + positions(goldenCvs) + corrections.length;
 progress.start(totalRows);
 await exportCsv(seniorityCsv, 'csv-seniority', 'seniority');
 await exportCsv(departmentCsv, 'csv-department', 'department');
 await exportCvs(devCvs, 'cv-dev');
 await exportCvs(unlabeledCvs, 'cv-unlabeled');
 await exportCvs(goldenCvs, 'golden');
+await exportCorrections(corrections);
 out.end();
 await once(out, 'finish');
 progress.update(rows, totalRows);

@@ -87,14 +87,17 @@ def training_rows(ds, task: str, cfg: Config, dev_groups: set[str] | None, use_p
     """Row indices, labels and weights for one task. dev_groups: annotated CVs allowed (None = none)."""
     y_all = ds.labels(task)
     csv = (ds.kind == f"csv-{task}") & (y_all >= 0)
+    # Analysts' corrections (npm run train -- --corrections FILE): labeled CV titles, weighted as the
+    # annotated CVs are; not in the strict protocol, which trains on no CV annotation.
+    corrections = (ds.kind == "correction") & (y_all >= 0) & (dev_groups is not None)
     dev = np.zeros(len(ds.rows), dtype=bool)
     if dev_groups:
         dev = (ds.kind == "cv-dev") & np.isin(ds.group, list(dev_groups))
     pseudo = pseudo_mask(ds, task, cfg.pseudo_floor) if use_pseudo else np.zeros(len(ds.rows), dtype=bool)
     kw_label, _ = ds.keyword(task)
     y = np.where(pseudo, kw_label, y_all)
-    w = np.where(dev, cfg.dev_weight, np.where(pseudo, cfg.pseudo_weight, 1.0))
-    idx = np.flatnonzero(csv | dev | pseudo)
+    w = np.where(dev | corrections, cfg.dev_weight, np.where(pseudo, cfg.pseudo_weight, 1.0))
+    idx = np.flatnonzero(csv | dev | pseudo | corrections)
     return idx, y[idx], w[idx]
 
 
