@@ -22,7 +22,7 @@ import { PositionSchema } from '../domain/profile.ts';
 import { titleAnswer } from '../pipeline/answer.ts';
 import { scoreTitles } from '../pipeline/score.ts';
 import type { CorrectionSource } from '../store/corrections.ts';
-import { WORKBENCH_CSP, type WorkbenchView, renderWorkbenchPage } from './workbench-page.ts';
+import { type ReviewEntry, WORKBENCH_CSP, type WorkbenchView, renderWorkbenchPage } from './workbench-page.ts';
 
 const WorkbenchClassifySchema = z.object({ title: PositionSchema.shape.position, organization: PositionSchema.shape.organization });
 
@@ -145,13 +145,7 @@ export async function readPositions(db: Db, query: PositionQuery, modelVersion: 
   );
 }
 
-export interface ReviewItem {
-  titleKey: string;
-  example: string;
-  positions: number;
-  uncertainty: number;
-  seniority: string;
-  department: string;
+export interface ReviewItem extends ReviewEntry {
   score: number;
 }
 

@@ -165,47 +165,43 @@ class EncoderKNN(Member):
         return [[t, CLASSES[self.task][c]] for t, c in zip(self.model.titles, self.model.y)]
 
 
-class EncoderLR(Member):
-    """Logistic regression on the sentence-encoder features (multilingual embedding plus cosine to
-    each class description of config/concepts.json) and the CSV-domain flag. Measured in the
-    ablation; not in the default ensemble (it lowers department macro-F1 there)."""
+class EmbeddingLR(Member):
+    """Logistic regression on an embedding view of the title (`input`: the dataset attribute and the
+    manifest input) and the CSV-domain flag."""
 
-    name, input = "encoder_lr", "encoder"
+    c_param: str
+
+    def embedding(self, ds, idx):
+        return getattr(ds, self.input)[idx]
 
     def features(self, ds, idx):
         # The CSV-domain flag, as every other member has it; 0 in serving, so the exported graph
         # drops its column.
-        return np.hstack([ds.encoder[idx], ds.dense[idx][:, [ds.dense_names.index("domain_csv")]]])
+        return np.hstack([self.embedding(ds, idx), ds.dense[idx][:, [ds.dense_names.index("domain_csv")]]])
 
     def fit_model(self, ds, idx, x, y, w):
-        return LogisticRegression(C=self.params.get("encoder_c", 8.0), max_iter=2000, tol=1e-4).fit(x, y, sample_weight=w)
+        return LogisticRegression(C=self.params.get(self.c_param, 8.0), max_iter=2000, tol=1e-4).fit(x, y, sample_weight=w)
 
     def to_onnx(self, ds):
         return onnx_export.dense_linear_to_onnx(self.model.coef_[:, :-1], self.model.intercept_, f"{self.name}_{self.task}")
 
     def onnx_feeds(self, ds, idx):
-        return {"dense": ds.encoder[idx]}
+        return {"dense": self.embedding(ds, idx)}
 
 
-class StaticLR(Member):
-    """Logistic regression on the static embedding distilled from the sentence encoder (the mean of
-    the title's tokenizer pieces' rows): the encoder's multilingual view at the cost of a lookup."""
+class EncoderLR(EmbeddingLR):
+    """On the sentence-encoder features (multilingual embedding plus cosine to each class description
+    of config/concepts.json). Measured in the ablation; not in the default ensemble (it lowers
+    department macro-F1 there)."""
 
-    name, input = "static_lr", "static"
+    name, input, c_param = "encoder_lr", "encoder", "encoder_c"
 
-    def features(self, ds, idx):
-        # The CSV-domain flag too, as every other member has it; 0 in serving, so the exported graph
-        # drops its column.
-        return np.hstack([ds.static[idx], ds.dense[idx][:, [ds.dense_names.index("domain_csv")]]])
 
-    def fit_model(self, ds, idx, x, y, w):
-        return LogisticRegression(C=self.params.get("static_c", 8.0), max_iter=2000, tol=1e-4).fit(x, y, sample_weight=w)
+class StaticLR(EmbeddingLR):
+    """On the static embedding distilled from the sentence encoder (the mean of the title's tokenizer
+    pieces' rows): the encoder's multilingual view at the cost of a lookup."""
 
-    def to_onnx(self, ds):
-        return onnx_export.dense_linear_to_onnx(self.model.coef_[:, :-1], self.model.intercept_, f"{self.name}_{self.task}")
-
-    def onnx_feeds(self, ds, idx):
-        return {"dense": ds.static[idx]}
+    name, input, c_param = "static_lr", "static", "static_c"
 
 
 REGISTRY: dict[str, type[Member]] = {m.name: m for m in (NgramLR, Gbdt, WordMLP, StaticLR, EncoderKNN, EncoderLR)}
