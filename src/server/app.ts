@@ -20,6 +20,7 @@ import { correctionSource } from '../store/corrections.ts';
 import { type Credentials, basicAuthHook } from './auth.ts';
 import { registerClassifyRoute } from './classify-route.ts';
 import { registerWorkbenchApi } from './workbench-api.ts';
+import { csrfSecret } from './csrf.ts';
 import { type Check, runCheck } from './health.ts';
 import type { Metrics } from './metrics.ts';
 import type { StreamingProbe } from './streaming-status.ts';
@@ -94,7 +95,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // Read from the primary: a correction shows in POST /classify at once, whatever the replica's lag.
   const corrections = correctionSource(deps.writeDb ?? deps.db);
   registerClassifyRoute(app, deps.classifier, deps.metrics, corrections);
-  registerWorkbenchApi(app, { db: deps.db, writeDb: deps.writeDb ?? deps.db, classifier: deps.classifier, corrections, redisConfigured: deps.checks.redis !== null });
+  registerWorkbenchApi(app, {
+    db: deps.db,
+    writeDb: deps.writeDb ?? deps.db,
+    classifier: deps.classifier,
+    corrections,
+    redisConfigured: deps.checks.redis !== null,
+    csrfSecret: csrfSecret(users),
+  });
 
   app.get('/', async (_request, reply) => reply.redirect('/analytics'));
   app.get('/analytics', async (request, reply) => {

@@ -17,6 +17,7 @@ import { type Db, queryRows } from '../store/db.ts';
 import { CorrectionError, addCorrection, readCorrections, undoCorrection } from '../store/corrections.ts';
 import { organizationKey } from '../text/organization.ts';
 import { writeGuard } from './auth.ts';
+import { csrfToken, csrfValid } from './csrf.ts';
 import { classifierStatus } from '../classify/load-classifier.ts';
 import { PositionSchema } from '../domain/profile.ts';
 import { titleAnswer } from '../pipeline/answer.ts';
@@ -191,7 +192,17 @@ export interface WorkbenchDeps {
   corrections: CorrectionSource;
   /** Whether REDIS_URL is set (else the queue board is empty, and the page says why). */
   redisConfigured: boolean;
+  /** Signs the page forms' CSRF tokens (csrf.ts). */
+  csrfSecret: Buffer;
 }
+
+/** The page's review form: a title and the classes the analyst confirmed or picked. */
+const ReviewFormSchema = z.strictObject({
+  csrf: z.string(),
+  title: PositionSchema.shape.position,
+  seniority: z.enum(SENIORITY_CLASSES),
+  department: z.enum(DEPARTMENT_CLASSES),
+});
 
 export function registerWorkbenchApi(app: FastifyInstance, deps: WorkbenchDeps): void {
   const parseQuery = (raw: unknown, reply: FastifyReply) => {
@@ -250,6 +261,27 @@ export function registerWorkbenchApi(app: FastifyInstance, deps: WorkbenchDeps):
     return { modelVersion: model, items: await readReviewQueue(deps.db, model, parsed.data.limit) };
   });
 
+  // The page's forms post url-encoded bodies (the JSON API never accepts them: see writeGuard).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.post('/workbench/corrections', { preHandler: writeGuard }, async (request, reply) => {
+    if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '')) {
+      return reply.code(415).send({ error: 'the review form posts application/x-www-form-urlencoded' });
+    }
+    const form = (request.body ?? {}) as Record<string, unknown>;
+    // A same-site check passed (writeGuard); the token proves the form came from this page for this user.
+    if (!csrfValid(deps.csrfSecret, request.user!.name, form.csrf)) return reply.code(403).send({ error: 'missing or invalid CSRF token' });
+    const parsed = ReviewFormSchema.safeParse(form);
+    if (!parsed.success) return reply.code(400).send({ error: `invalid review: ${describeIssues(parsed.error)}` });
+    const { title, seniority, department } = parsed.data;
+    const stored = await addCorrection(deps.writeDb, { title, seniority, department }, request.user!.name, (t) => deps.classifier.prepare(t, null).normalized);
+    deps.corrections.invalidate();
+    request.log.info({ audit: 'correction', user: request.user!.name, correction: stored.correction, positions: stored.positions }, 'correction stored (review form)');
+    return reply.redirect(`/workbench?review=1&saved=${stored.correction.id}&covered=${stored.positions}`, 303);
+  });
+
   app.get('/workbench', async (request, reply) => {
     const raw = (request.query ?? {}) as Record<string, unknown>;
     const str = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : '');
@@ -299,7 +331,10 @@ export function registerWorkbenchApi(app: FastifyInstance, deps: WorkbenchDeps):
       .header('cache-control', 'no-store')
       .send(renderWorkbenchPage({ user: request.user ?? { name: 'dev', role: 'editor' }, modelVersion: deps.classifier.modelVersion, notes,
         classify: { title, org, answer }, filters, positions, error,
-        review: str('review') ? await readReviewQueue(deps.db, deps.classifier.modelVersion, 20) : null }));
+        review: str('review') ? await readReviewQueue(deps.db, deps.classifier.modelVersion, 20) : null,
+        // Forms only for an editor; the token binds them to this user (csrf.ts).
+        csrf: request.user?.role === 'editor' ? csrfToken(deps.csrfSecret, request.user.name) : null,
+        saved: /^\d+$/.test(str('saved')) ? { id: Number(str('saved')), positions: Number(str('covered')) || 0 } : null }));
   });
 
   app.post('/api/corrections', { preHandler: writeGuard }, async (request, reply) => {

@@ -51,6 +51,10 @@ export interface WorkbenchView {
   error: string | null;
   /** The review queue, where asked for (`review=1`). */
   review: ReviewEntry[] | null;
+  /** The CSRF token of the review forms; null: the user may not write (a viewer), so no forms. */
+  csrf: string | null;
+  /** The correction the last review form stored, and the positions it covered. */
+  saved: { id: number; positions: number } | null;
 }
 
 export interface ReviewEntry {
@@ -108,10 +112,24 @@ function review(view: WorkbenchView): SafeHtml {
 (least confident first, weighted by how many positions each title covers)</p></section>`;
   }
   return html`<section id="review"><h2>Review queue</h2>
-<p class="muted">Label a title with <code>POST /api/corrections</code> (<code>{"title": …, "seniority": …}</code>); it applies to every position listed.</p>
+${view.saved ? html`<p class="note" id="saved">Saved correction ${view.saved.id}: ${view.saved.positions} stored positions relabeled.</p>` : ''}
+<p class="muted">${view.csrf
+    ? 'Keyboard: Tab to a row\'s classes, arrow keys to pick, Enter to save (the classes as shown accept the model\'s answer); a row left alone is skipped. A saved title applies to every position listed.'
+    : 'Viewers read the queue; an editor labels it (or POST /api/corrections).'}</p>
 <table><tr><th>title</th><th class="num">positions</th><th class="num">uncertainty</th><th>seniority</th><th>department</th><th></th></tr>
-${view.review.map((r) => html`<tr class="review"><td class="title">${r.example}</td><td class="num">${r.positions}</td><td class="num">${formatDecimal(r.uncertainty, 2)}</td>
-<td>${r.seniority}</td><td>${r.department}</td><td><a href="/workbench?title=${encodeURIComponent(r.example)}">classify</a></td></tr>`)}</table></section>`;
+${view.review.map((r, i) => reviewRow(r, i, view.csrf))}</table></section>`;
+}
+
+function reviewRow(r: ReviewEntry, i: number, csrf: string | null): SafeHtml {
+  const cells = html`<td class="title">${r.example}</td><td class="num">${r.positions}</td><td class="num">${formatDecimal(r.uncertainty, 2)}</td>`;
+  if (!csrf) return html`<tr class="review">${cells}<td>${r.seniority}</td><td>${r.department}</td><td><a href="/workbench?title=${encodeURIComponent(r.example)}">classify</a></td></tr>`;
+  const form = `review-${i}`;
+  const choose = (name: string, options: readonly string[], current: string) =>
+    html`<select name="${name}" form="${form}"${i === 0 && name === 'seniority' ? trusted(' autofocus') : ''}>${options.map(
+      (o) => html`<option${o === current ? trusted(' selected') : ''}>${o}</option>`,
+    )}</select>`;
+  return html`<tr class="review">${cells}<td>${choose('seniority', SENIORITY_CLASSES, r.seniority)}</td><td>${choose('department', DEPARTMENT_CLASSES, r.department)}</td>
+<td><form id="${form}" method="post" action="/workbench/corrections"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="title" value="${r.example}"><button type="submit">save</button></form></td></tr>`;
 }
 
 function select(name: string, options: readonly string[], value: string | undefined): SafeHtml {

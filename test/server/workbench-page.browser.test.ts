@@ -108,4 +108,33 @@ describe.skipIf(skip)('the workbench page in headless Chromium', () => {
     expect(await page.locator('tr.position').count()).toBe(30);
     await page.close();
   });
+
+  it('labels from the review queue with the keyboard, and refuses forged form posts', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${dashboard.url}/workbench?review=1`);
+    await page.waitForSelector('tr.review');
+    const title = (await page.locator('tr.review td.title').first().textContent())!;
+    // The first row's seniority select has the focus: pick with the keyboard, Tab to the department, Enter saves.
+    await page.keyboard.press('ArrowDown');
+    const seniority = await page.locator('tr.review').first().locator('select[name=seniority]').inputValue();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#saved');
+    expect(await page.locator('#saved').textContent()).toMatch(/^Saved correction \d+: \d+ stored positions relabeled\.$/);
+    expect(await page.locator('tr.review td.title').allTextContents()).not.toContain(title);
+    const auth = { authorization: basicAuth(editor.user, editor.password) };
+    const list = (await (await fetch(`${dashboard.url}/api/corrections`, { headers: auth })).json()) as { items: { title: string; author: string; seniority: string }[] };
+    expect(list.items.at(-1)).toMatchObject({ title, author: 'editor', seniority });
+
+    const token = await page.locator('input[name=csrf]').first().getAttribute('value');
+    const form = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${dashboard.url}/workbench/corrections`, { method: 'POST', redirect: 'manual', headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+    const fields = `title=Buchhalterin&seniority=Lead&department=Sales`;
+    expect((await form(fields)).status).toBe(403);
+    expect((await form(`${fields}&csrf=forged`)).status).toBe(403);
+    expect((await form(`${fields}&csrf=${token}`, { origin: 'https://evil.example' })).status).toBe(403);
+    expect((await form(`${fields}&csrf=${token}`)).status).toBe(303);
+    await page.close();
+  });
 });
