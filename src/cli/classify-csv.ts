@@ -17,6 +17,7 @@ import type { TitleClassifier } from '../domain/prediction.ts';
 import { PositionSchema, describeIssues } from '../domain/profile.ts';
 import { type TaskAnswer, titleAnswer } from '../pipeline/answer.ts';
 import { scoreTitles } from '../pipeline/score.ts';
+import type { CorrectionSet } from '../domain/correction.ts';
 import { type ColumnNames, ROLES, type Role } from './csv-options.ts';
 import type { Progress } from './progress.ts';
 
@@ -38,6 +39,8 @@ export interface CsvOptions {
   output?: string;
   delimiter: string;
   columns: ColumnNames;
+  /** The analysts' corrections (title corrections win, source `override`); default none. */
+  corrections?: CorrectionSet;
 }
 
 export interface RejectedRow {
@@ -74,6 +77,7 @@ export async function classifyCsv(classifier: TitleClassifier, options: CsvOptio
     const scored = await scoreTitles(
       valid.map(({ record }) => ({ title: record[columns.title]!, organization: columns.org >= 0 ? record[columns.org] || null : null })),
       classifier,
+      options.corrections,
     );
     let next = 0;
     for (const row of pending) {

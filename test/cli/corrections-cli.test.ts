@@ -53,6 +53,15 @@ describe('cv-pipeline corrections', { timeout: 120_000 }, () => {
     expect(exported.split('\n').filter(Boolean)).toHaveLength(4);
     expect(exported).toContain('Werkstudent Vertrieb,,Professional,,ana,2026-12-01T10:00:00.000Z');
 
+    // classify answers as POST /classify does: with the database's title corrections, unless told not to.
+    const corrected = JSON.parse((await cli('a', 'classify', 'WERKSTUDENT vertrieb', '--json')).stdout) as { seniority: { label: string; source: string } };
+    expect(corrected.seniority).toMatchObject({ label: 'Professional', source: 'override' });
+    const model = JSON.parse((await cli('a', 'classify', 'Werkstudent Vertrieb', '--json', '--no-corrections')).stdout) as { seniority: { source: string } };
+    expect(model.seniority.source).not.toBe('override');
+    const csvIn = join(dir, 'titles.csv');
+    writeFileSync(csvIn, 'Job Title\nWerkstudent Vertrieb\n');
+    expect((await cli('a', 'classify', '--csv', csvIn, '--no-progress')).stdout).toContain('override');
+
     expect((await cli('b', 'corrections', 'import', '--csv', first)).code).toBe(0);
     const second = join(dir, 'second.csv');
     expect((await cli('b', 'corrections', 'export', '--csv', second)).code).toBe(0);

@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { TASKS } from '../../domain/labels.ts';
 import { MAX_TITLE_LENGTH } from '../../domain/profile.ts';
 import type { TitleAnswer } from '../../pipeline/answer.ts';
 import { type ColumnNames, DelimiterSchema, checkCsvPaths, parseColumns } from '../csv-options.ts';
-import { classifierSource, printJson } from '../context.ts';
+import { classifierSource, env, printJson, withDatabase } from '../context.ts';
 import { withProgress } from '../progress.ts';
 
 interface ClassifyOptions {
@@ -14,6 +15,7 @@ interface ClassifyOptions {
   columns?: ColumnNames;
   json?: boolean;
   progress: boolean;
+  corrections: boolean;
 }
 
 export function registerClassify(program: Command): void {
@@ -28,6 +30,7 @@ export function registerClassify(program: Command): void {
     .option('--columns <roles>', 'which columns hold the title, organization and id, e.g. title="Position",org=Company,id=Ref (with --csv; default: Job Title, Organization, Record ID)', parseColumns)
     .option('--json', 'print the answer as JSON: labels, confidence, top-2 classes, each member\'s probability per class')
     .option('--no-progress', 'never show progress on stderr (with --csv)')
+    .option('--no-corrections', "the model's answer only: do not read the analysts' corrections from the database")
     .action(async (title: string | undefined, opts: ClassifyOptions) => {
       // Argument and path errors before the models load (seconds).
       if (opts.csv && title) throw new Error('give a title or --csv FILE, not both');
@@ -40,7 +43,7 @@ export function registerClassify(program: Command): void {
       const { scoreTitles } = await import('../../pipeline/score.ts');
       const { titleAnswer } = await import('../../pipeline/answer.ts');
       const classifier = await loadClassifier(classifierSource());
-      const [scored] = await scoreTitles([{ title: title!, organization: opts.org ?? null }], classifier);
+      const [scored] = await scoreTitles([{ title: title!, organization: opts.org ?? null }], classifier, await storedCorrections(opts));
       const answer = titleAnswer(scored!);
       if (opts.json) return printJson({ modelVersion: classifier.modelVersion, ...answer });
       process.stdout.write(renderAnswer(answer, classifier.modelVersion));
@@ -60,11 +63,25 @@ async function classifyCsvCommand(input: string, opts: ClassifyOptions): Promise
       progress.phase('counting rows');
       progress.start(await countCsvRows(input, opts.delimiter));
     }
-    return classifyCsv(classifier, { input, output: opts.out, delimiter: opts.delimiter, columns: opts.columns ?? {} }, progress);
+    const corrections = await storedCorrections(opts);
+    return classifyCsv(classifier, { input, output: opts.out, delimiter: opts.delimiter, columns: opts.columns ?? {}, corrections }, progress);
   });
   process.stderr.write(renderSummary(input, summary));
   // As `run`: some rows could not be scored (each is in the output with its reason).
   if (summary.rejected.length > 0) process.exitCode = 2;
+}
+
+/**
+ * The analysts' title corrections, as `serve` and the workers apply them: read from the database
+ * every command uses (DATABASE_URL, or the embedded one where PGLITE_DIR already exists; a fresh
+ * checkout has none, and classify then creates none). `--no-corrections`: none.
+ */
+async function storedCorrections(opts: ClassifyOptions) {
+  const { NO_CORRECTIONS } = await import('../../domain/correction.ts');
+  const config = env();
+  if (!opts.corrections || (!config.DATABASE_URL && !existsSync(config.PGLITE_DIR))) return NO_CORRECTIONS;
+  const { loadCorrectionSet } = await import('../../store/corrections.ts');
+  return withDatabase(({ db }) => loadCorrectionSet(db));
 }
 
 function parseDelimiter(value: string): string {
