@@ -33,6 +33,7 @@ import { backfillQueue, enqueueBackfill } from '../src/queues/backfill/backfill-
 import type { BackfillResult } from '../src/queues/backfill/backfill.ts';
 import { redisConnection } from '../src/runtime/redis-connection.ts';
 import { logger } from '../src/logger.ts';
+import { survivePoolErrors } from '../src/store/pool-errors.ts';
 import { scoreProfiles } from '../src/pipeline/score.ts';
 import { readPendingBatch } from '../src/store/backfill-store.ts';
 import { type Database, openDatabase, queryRows } from '../src/store/db.ts';
@@ -77,6 +78,7 @@ async function benchDatabase(): Promise<{ database: Database; url: string; drop(
   const url = new URL(server!);
   url.pathname = `/${name}`;
   const database = await openDatabase({ url: url.toString() });
+  survivePoolErrors(database.db, logger); // the final DROP ... WITH (FORCE) may cut a closing connection
   await database.migrate();
   return {
     database,
