@@ -15,7 +15,10 @@
  *    runs it; `diskMB`: the database's size;
  * 4. `countersMatch`: the incremental counters after step 2 equal a rebuild from the rows;
  * 5. `backfillBatchMs`: the backfill cursor reading the next batch a new version has not scored;
- *    `retireMs`: retiring the version that scored every row (its partitions dropped).
+ * 6. `explorerFirstPageMs` (and its max): the workbench's position explorer, the first keyset page of
+ *    each of eight filters, warm; `explorerDeepPageMs`: a page from the middle of the table;
+ *    `reviewQueueMs`: the review queue;
+ * 7. `retireMs`: retiring the version that scored every row (its partitions dropped).
  *
  * Needs a Postgres server to create databases on (BENCH_DATABASE_URL, else TEST_DATABASE_URL,
  * else DATABASE_URL). Prints one JSON object with --json, a table otherwise.
@@ -43,7 +46,10 @@ import { readPendingBatch } from '../src/store/backfill-store.ts';
 import { rebuildStats } from '../src/store/distribution-stats.ts';
 import { retireModelVersion } from '../src/store/model-retirement.ts';
 import { counterTableNames, counterValueColumns } from '../src/store/statistics.ts';
-import { registerModelVersion, storeBatch } from '../src/store/write-results.ts';
+import { predictionExplanation, registerModelVersion, storeBatch } from '../src/store/write-results.ts';
+import { readReviewQueue } from '../src/store/review-queue.ts';
+import { PositionQuerySchema, readPositions } from '../src/server/workbench-api.ts';
+import { organizationKey } from '../src/text/organization.ts';
 
 const { values } = parseArgs({
   options: {
@@ -107,17 +113,17 @@ async function build(url: string, positions: number): Promise<number> {
       await copyRows(client, 'profiles', ['profile_id', 'source', 'content_hash', 'position_count'],
         chunk.map((p) => [p.profileId, 'bench', contentHash(p.positions.map((s) => s.position)), p.positions.length]));
       await copyRows(client, 'positions',
-        ['profile_id', 'position_index', 'title', 'normalized_title', 'standardized_title', 'language', 'organization', 'start_date', 'end_date', 'status', 'start_month', 'end_month', 'chronological_rank'],
+        ['profile_id', 'position_index', 'title', 'normalized_title', 'standardized_title', 'language', 'organization', 'organization_key', 'start_date', 'end_date', 'status', 'start_month', 'end_month', 'chronological_rank'],
         chunk.flatMap((p) => {
           const starts = p.positions.map((s) => parseMonth(s.position.startDate, 'start'));
           const order = chronologicalOrder(starts);
           return p.positions.map((s, i) => [p.profileId, i, s.title.raw, s.title.normalized, s.title.standardized, s.title.language,
-            s.position.organization, s.position.startDate, s.position.endDate, s.position.status, starts[i], parseMonth(s.position.endDate, 'end'), order.indexOf(i)]);
+            s.position.organization, organizationKey(s.position.organization), s.position.startDate, s.position.endDate, s.position.status, starts[i], parseMonth(s.position.endDate, 'end'), order.indexOf(i)]);
         }));
       await copyRows(client, 'predictions',
         ['profile_id', 'position_index', 'model_version', 'seniority', 'seniority_confidence', 'seniority_source', 'department', 'department_confidence', 'department_source', 'explanation'],
         chunk.flatMap((p) => p.positions.map((s, i) => [p.profileId, i, p.modelVersion, s.prediction.seniority.label, s.prediction.seniority.confidence,
-          s.prediction.seniority.source, s.prediction.department.label, s.prediction.department.confidence, s.prediction.department.source, {}])));
+          s.prediction.seniority.source, s.prediction.department.label, s.prediction.department.confidence, s.prediction.department.source, predictionExplanation(s.prediction)])));
       await copyRows(client, 'career_features',
         ['profile_id', 'model_version', 'current_position_index', 'current_seniority', 'current_department', 'total_experience_months', 'promotions', 'seniority_slope', 'features'],
         chunk.map((p) => [p.profileId, p.modelVersion, p.career.currentPositionIndex, p.career.currentSeniority, p.career.currentDepartment,
@@ -152,6 +158,38 @@ async function counters(db: Db): Promise<string> {
     parts.push(nonZero.map((r) => JSON.stringify(Object.values(r).map(String))).sort().join('\n'));
   }
   return parts.join('\n');
+}
+
+/**
+ * The workbench's position explorer: the first keyset page (50 rows, as the page shows) of each
+ * filter an analyst sets, warm, and a page from the middle of the table; and the review queue (which
+ * reads every prediction of the version).
+ */
+async function measureWorkbench(db: Db) {
+  const version = classifier.modelVersion;
+  const [sample] = await queryRows<{ organization: string; title: string; profile_id: string }>(
+    db, sql`select organization, title, profile_id from positions where organization is not null order by profile_id offset 500 limit 1`);
+  // As the API receives them, validated by its schema.
+  const filters: Record<string, Record<string, string | number>> = {
+    none: {},
+    seniority: { seniority: 'Lead' },
+    department: { department: 'Purchasing' },
+    organization: { org: sample!.organization },
+    title: { q: sample!.title.split(' ')[0]! },
+    confidence: { maxConfidence: 0.6 },
+    fallback: { source: 'fallback' },
+    combined: { seniority: 'Senior', department: 'Sales', minConfidence: 0.8 },
+  };
+  const explorerFirstPageMs: Record<string, number> = {};
+  for (const [name, filter] of Object.entries(filters)) {
+    const query = PositionQuerySchema.parse(filter);
+    await readPositions(db, query, version, null, 50); // warm
+    explorerFirstPageMs[name] = round((await timed(() => readPositions(db, query, version, null, 50)))[0]);
+  }
+  const [middle] = await queryRows<{ profile_id: string }>(db, sql`select profile_id from profiles order by profile_id offset (select count(*) / 2 from profiles) limit 1`);
+  const [explorerDeepPageMs] = await timed(() => readPositions(db, PositionQuerySchema.parse({}), version, [middle!.profile_id, 0], 50));
+  const [reviewQueueMs] = await timed(() => readReviewQueue(db, version, 20));
+  return { explorerFirstPageMs, explorerDeepPageMs, reviewQueueMs };
 }
 
 async function measure(positions: number) {
@@ -202,6 +240,7 @@ async function measure(positions: number) {
     await registerModelVersion(db, { version: next.targetModelVersion, kind: 'bench', manifest: {} });
     await readPendingBatch(db, next, 'bench-4', jobProfiles); // warm
     const [backfillBatchMs] = await timed(() => readPendingBatch(db, next, 'bench-5', jobProfiles));
+    const { explorerFirstPageMs, explorerDeepPageMs, reviewQueueMs } = await measureWorkbench(db);
     // Retiring the version that holds every row: its partitions are dropped whole.
     const [retireMs] = await timed(() => retireModelVersion(db, classifier.modelVersion));
     return {
@@ -215,6 +254,10 @@ async function measure(positions: number) {
       namedQueries,
       rebuildMs: Math.round(rebuildMs),
       backfillBatchMs: round(backfillBatchMs),
+      explorerFirstPageMaxMs: Math.max(...Object.values(explorerFirstPageMs)),
+      explorerFirstPageMs,
+      explorerDeepPageMs: round(explorerDeepPageMs),
+      reviewQueueMs: round(reviewQueueMs),
       retireMs: Math.round(retireMs),
       diskMB: Math.round(Number(size!.bytes) / 2 ** 20),
       countersMatch,

@@ -8,9 +8,10 @@ queue's rule or at random, with the annotated dev CVs as the oracle.
 The dev CVs are split in two halves by CV (seed --seed): candidates, which the analyst may review, and
 a test half, which measures. A review labels one title: every candidate position with that title
 (lower-cased, trimmed) gets the title's majority label per task, as a title correction applies to every
-position with the title. The review queue's rule (src/server/workbench-api.ts readReviewQueue) ranks
-titles by mean least-confidence of the strict model times ln(1 + positions); random draws positions
-uniformly and reviews their titles. Reviewed rows join the strict training set weighted like the
+position with the title. The review queue's rule (src/store/review-queue.ts) ranks titles by
+the strict model's mean uncertainty times ln(1 + positions), two ways: least confidence alone, and the
+product's default (the mean of least confidence, margin and entropy, with the page-by-page diversity
+of trigram clusters); random draws positions uniformly and reviews their titles. Reviewed rows join the strict training set weighted like the
 annotated CVs (--dev-weight), as `npm run train -- --corrections` weighs corrections. The model is the
 members that need no sentence encoder (ngram_lr, gbdt, word_mlp) pooled with equal weights and the
 keyword fallback below 0.5, refitted for each k. Figures: accuracy and macro-F1 on all test positions.
@@ -32,6 +33,37 @@ from cvtrain.data import CLASSES, TASKS, Vocabulary, load  # noqa: E402
 from cvtrain.members import MEMBERS, make_member  # noqa: E402
 from cvtrain.pool import pool, with_fallback  # noqa: E402
 from cvtrain.report import fmt, metrics  # noqa: E402
+
+
+def uncertainty(probs: np.ndarray) -> np.ndarray:
+    """Least confidence, margin and entropy per row (src/domain/uncertainty.ts), shape (3, rows)."""
+    top2 = -np.sort(-probs, axis=1)[:, :2]
+    entropy = -(probs * np.log(np.clip(probs, 1e-12, None))).sum(1) / np.log(probs.shape[1])
+    return np.stack([1 - top2[:, 0], 1 - (top2[:, 0] - top2[:, 1]), entropy])
+
+
+def trigrams(text: str) -> set[str]:
+    padded = f" {' '.join(text.lower().split())} "
+    return {padded[i:i + 3] for i in range(len(padded) - 2)}
+
+
+def diversified(order: list[str], n: int, page: int = 20, threshold: float = 0.6) -> list[str]:
+    """The order an analyst meets titles reading the queue page by page (src/store/review-queue.ts):
+    each page clusters the best 10 x page remaining titles by trigram Jaccard and proposes each
+    cluster's best; proposed titles leave the queue, their similar titles stay for later pages."""
+    remaining, out = list(order), []
+    while remaining and len(out) < n:
+        leaders: list[tuple[str, set[str]]] = []
+        for title in remaining[:10 * page]:
+            grams = trigrams(title)
+            if any(len(grams & g) / len(grams | g) >= threshold for _, g in leaders):
+                continue
+            if len(leaders) < page:
+                leaders.append((title, grams))
+        out += [t for t, _ in leaders]
+        chosen = {t for t, _ in leaders}
+        remaining = [t for t in remaining if t not in chosen]
+    return out[:n]
 
 
 def main() -> None:
@@ -99,11 +131,16 @@ def main() -> None:
     ks = [int(k) for k in args.ks.split(",")]
     log(f"{len(candidates)} candidate and {len(test)} test positions; strict model for the review queue")
     strict = fit_predict([], candidates)
-    uncertainty = 1 - np.minimum(strict["seniority"].max(1), strict["department"].max(1))
     titles, inverse = np.unique(key[candidates], return_inverse=True)
-    mean_unc = np.bincount(inverse, weights=uncertainty) / np.bincount(inverse)
     counts = np.bincount(inverse)
-    queue = [titles[i] for i in np.lexsort((titles, -(mean_unc * np.log1p(counts))))]
+
+    def ranked(per_position: np.ndarray) -> list[str]:
+        """Titles by mean uncertainty x ln(1 + positions), as the queue's SQL ranks them."""
+        mean = np.bincount(inverse, weights=per_position) / counts
+        return [titles[i] for i in np.lexsort((titles, -(mean * np.log1p(counts))))]
+
+    least = ranked(np.max([uncertainty(strict[t])[0] for t in TASKS], axis=0))
+    combined = diversified(ranked(np.max([np.mean(uncertainty(strict[t]), axis=0) for t in TASKS], axis=0)), max(ks))
     rng = np.random.default_rng(args.seed)
     random_order: list[str] = []
     for r in rng.permutation(candidates):
@@ -112,8 +149,8 @@ def main() -> None:
 
     rows = []
     for k in ks:
-        for strategy, order in (("review queue", queue), ("random", random_order)):
-            if k == 0 and strategy == "random":
+        for strategy, order in (("queue: least confidence", least), ("queue: combined + diversity", combined), ("random", random_order)):
+            if k == 0 and strategy != "random":
                 continue
             result = evaluate(order[:k])
             rows.append({"k": k, "strategy": "none (strict model)" if k == 0 else strategy, **result})

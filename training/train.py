@@ -84,15 +84,15 @@ def pseudo_mask(ds, task: str, floor: float) -> np.ndarray:
 
 
 def training_rows(ds, task: str, cfg: Config, dev_groups: set[str] | None, use_pseudo: bool = True):
-    """Row indices, labels and weights for one task. dev_groups: annotated CVs allowed (None = none)."""
+    """Row indices, labels and weights for one task. dev_groups: the annotated CVs and analysts'
+    corrections allowed, by group (None = none)."""
     y_all = ds.labels(task)
     csv = (ds.kind == f"csv-{task}") & (y_all >= 0)
     # Analysts' corrections (npm run train -- --corrections FILE): labeled CV titles, weighted as the
     # annotated CVs are; not in the strict protocol, which trains on no CV annotation.
-    corrections = (ds.kind == "correction") & (y_all >= 0) & (dev_groups is not None)
-    dev = np.zeros(len(ds.rows), dtype=bool)
-    if dev_groups:
-        dev = (ds.kind == "cv-dev") & np.isin(ds.group, list(dev_groups))
+    allowed = np.isin(ds.group, list(dev_groups)) if dev_groups else np.zeros(len(ds.rows), dtype=bool)
+    corrections = (ds.kind == "correction") & (y_all >= 0) & allowed
+    dev = (ds.kind == "cv-dev") & allowed
     pseudo = pseudo_mask(ds, task, cfg.pseudo_floor) if use_pseudo else np.zeros(len(ds.rows), dtype=bool)
     kw_label, _ = ds.keyword(task)
     y = np.where(pseudo, kw_label, y_all)
@@ -121,10 +121,12 @@ def fit_members(ds, task: str, cfg: Config, dev_groups, use_pseudo=True, progres
     return members
 
 
-def fit_plan(cfg: Config, args) -> list[str]:
-    """The member of every fit the run makes (for the ETA): in_domain, strict, ship."""
+def fit_plan(cfg: Config, args, corrections: bool) -> list[str]:
+    """The member of every fit the run makes (for the ETA): in_domain, corrections, strict, ship."""
     per_fold = [*cfg.members, *cfg.ablation_members]
     plan = per_fold * len(TASKS) * cfg.params["folds"]
+    if corrections:
+        plan += [*cfg.members] * len(TASKS)
     if not args.no_strict:
         plan += [*cfg.members] * 2 * len(TASKS)
     if not args.evaluate_only:
@@ -134,18 +136,22 @@ def fit_plan(cfg: Config, args) -> list[str]:
 
 def in_domain(ds, cfg: Config, progress: Progress) -> dict:
     """Out-of-fold member probabilities for every annotated dev row, folds grouped by CV: in profile
-    mode (`oof`) and as bare titles (`oofTitle`, the title-only protocol)."""
+    mode (`oof`) and as bare titles (`oofTitle`, the title-only protocol). Analysts' corrections, where
+    the dataset has any, are folded too (grouped by title): each fold also trains on the other folds'
+    corrections and predicts its own (`corrections`, for corrections_effect)."""
     dev_idx = np.flatnonzero(ds.kind == "cv-dev")
     groups = ds.group[dev_idx]
     folds = np.zeros(len(dev_idx), dtype=int)
     for k, (_, test) in enumerate(GroupKFold(n_splits=cfg.params["folds"]).split(dev_idx, groups=groups)):
         folds[test] = k
+    corr_idx, corr_folds = correction_folds(ds, cfg.params["folds"])
+    oof_corr = {task: {m: np.zeros((len(corr_idx), len(CLASSES[task]))) for m in cfg.members} for task in TASKS}
     titles = ds.as_titles()
     extra = with_members(cfg, cfg.ablation_members)
     empty = lambda: {task: {m: np.zeros((len(dev_idx), len(CLASSES[task]))) for m in (*cfg.members, *extra.members)} for task in TASKS}
     oof, oof_title = empty(), empty()
     for k in range(cfg.params["folds"]):
-        train_groups = set(groups[folds != k])
+        train_groups = set(groups[folds != k]) | set(ds.group[corr_idx[corr_folds != k]])
         test_rows = dev_idx[folds == k]
         for task in TASKS:
             members = fit_members(ds, task, cfg, train_groups, progress=progress)
@@ -154,8 +160,54 @@ def in_domain(ds, cfg: Config, progress: Progress) -> dict:
             for name, member in members.items():
                 oof[task][name][folds == k] = member.predict(ds, test_rows)
                 oof_title[task][name][folds == k] = member.predict(titles, test_rows)
+                if name in oof_corr[task] and (corr_folds == k).any():
+                    oof_corr[task][name][corr_folds == k] = member.predict(ds, corr_idx[corr_folds == k])
             progress.report(f"in-domain fold {k + 1}/{cfg.params['folds']}, {task}")
-    return {"rows": dev_idx, "folds": folds, "oof": oof, "oofTitle": oof_title}
+    return {"rows": dev_idx, "folds": folds, "oof": oof, "oofTitle": oof_title, "corrections": {"rows": corr_idx, "folds": corr_folds, "oof": oof_corr}}
+
+
+def correction_folds(ds, n_folds: int) -> tuple[np.ndarray, np.ndarray]:
+    """The correction rows and a fold for each, grouped by lower-cased title (a title corrected twice
+    stays in one fold); no folds with fewer corrections than folds."""
+    idx = np.flatnonzero(ds.kind == "correction")
+    titles = np.array([ds.rows[i]["title"].strip().lower() for i in idx])
+    folds = np.full(len(idx), -1, dtype=int)
+    if len(np.unique(titles)) >= n_folds:
+        for k, (_, test) in enumerate(GroupKFold(n_splits=n_folds).split(idx, groups=titles)):
+            folds[test] = k
+    return idx, folds
+
+
+def corrections_effect(ds, cfg: Config, cv: dict, pools: dict, progress: Progress) -> dict | None:
+    """What analysts' corrections add, on corrections the model did not train on: the in-domain
+    folds' predictions of their held-out corrections (trained on the other folds' corrections and
+    CVs) against members fitted on every dev CV and no correction, both through the shipped pool and
+    keyword fallback, beside the keyword rules. None without corrections to hold out."""
+    idx = cv["corrections"]["rows"]
+    if len(idx) == 0 or cv["corrections"]["folds"].min() < 0:
+        return None
+    dev_groups = set(ds.group[ds.kind == "cv-dev"])
+    out = {"corrections": int(len(idx))}
+    for task in TASKS:
+        y = ds.labels(task)[idx]
+        labeled = y >= 0
+        if not labeled.any():
+            continue
+        without = fit_members(ds, task, cfg, dev_groups, progress=progress)
+        p = pools[task]
+        kw = ds.keyword(task)[0][idx]
+
+        def final(probs: list[np.ndarray]) -> np.ndarray:
+            return with_fallback(pool(probs, np.array(p["weights"]), np.array(p["bias"])), kw, p["fallbackThreshold"])[0]
+
+        variants = {
+            "keywords": kw,
+            "ensemble, trained without corrections": final([without[m].predict(ds, idx) for m in cfg.members]),
+            "ensemble, trained with the other folds' corrections": final([cv["corrections"]["oof"][task][m] for m in cfg.members]),
+        }
+        out[task] = {"n": int(labeled.sum()), **{name: metrics(task, y[labeled], v[labeled]) for name, v in variants.items()}}
+        progress.report(f"corrections held out, {task}")
+    return out
 
 
 def with_members(cfg: Config, members: tuple[str, ...]) -> Config:
@@ -286,7 +338,7 @@ def strict(ds, cfg: Config, progress: Progress) -> tuple[dict, dict]:
 def ship(ds, cfg: Config, out_dir: str, progress: Progress) -> dict:
     """Fits members on everything allowed and writes ONNX files, vocabularies and the manifest."""
     os.makedirs(out_dir, exist_ok=True)
-    all_groups = set(ds.group[ds.kind == "cv-dev"])
+    all_groups = set(ds.group[(ds.kind == "cv-dev") | (ds.kind == "correction")])
     files: dict[str, dict] = {m: {} for m in cfg.members}
     neighbours: dict[str, dict] = {m: {} for m in cfg.members}  # task -> titles file
     fitted = {}
@@ -366,7 +418,7 @@ def main():
     global DENSE
     DENSE = ds.dense_names
     log(f"loaded {len(ds.rows)} rows; members {', '.join(cfg.members)}")
-    progress = Progress(fit_plan(cfg, args), log)
+    progress = Progress(fit_plan(cfg, args, (correction_folds(ds, cfg.params["folds"])[1] >= 0).any()), log)
 
     cv = in_domain(ds, cfg, progress)
     dev_idx, folds = cv["rows"], cv["folds"]
@@ -427,6 +479,7 @@ def main():
             evaluation["cascade"][key] = float(np.logical_or(*(escalated[t][view] for t in TASKS)).mean())
         log(f"cascade: encoder on {evaluation['cascade']['rate']:.1%} of positions (thresholds "
             + ", ".join(f"{t} {evaluation['cascade'][t]['escalateBelow']}" for t in TASKS) + ")")
+    evaluation["corrections"] = corrections_effect(ds, cfg, cv, pools, progress)
     if not args.no_strict:
         evaluation["strict"], evaluation["titleOnly"]["strict"] = strict(ds, cfg, progress)
 
@@ -480,6 +533,11 @@ def summary_metrics(evaluation: dict) -> dict:
     # its speed.
     steps = {name: variant for name, variant in STEP_VARIANTS.items() if variant in evaluation["inDomain"]["seniority"]}
     out["steps"] = {name: {t: pick(evaluation["inDomain"][t], v) for t in TASKS} for name, v in steps.items()}
+    if c := evaluation.get("corrections"):
+        # Held-out corrections (corrections_effect): all corrections, each task's labeled ones.
+        out["corrections"] = {"corrections": c["corrections"], **{
+            t: {"n": c[t]["n"], **{v: {"accuracy": round(m["accuracy"], 4), "macroF1": round(m["macroF1"], 4)} for v, m in c[t].items() if isinstance(m, dict)}}
+            for t in TASKS if t in c}}
     return out
 
 
@@ -532,6 +590,8 @@ def write_manifest(ds, cfg, args, pools, shipped, evaluation):
             "seed": cfg.seed, "reduced": bool(args.reduced), "params": cfg.params,
             "devWeight": cfg.dev_weight, "pseudoWeight": cfg.pseudo_weight, "pseudoFloor": cfg.pseudo_floor,
             "rows": kinds,
+            # Analysts' title corrections trained on (npm run train -- --corrections FILE).
+            "corrections": kinds.get("correction", 0),
             # Label counts of the annotated CVs: the in-domain part of the training data, and the
             # only part whose balance resembles real CVs. Drift statistics compare against it.
             "classDistribution": {
@@ -631,6 +691,19 @@ def write_report(evaluation, cfg, args, ds):
             lines += [f"| {r['threshold']:.2f} | {r['escalated']:.1%} | {fmt(r['accuracyActive'])} | {fmt(r['macroF1Active'])} | "
                       f"{fmt(r['accuracy'])} | {fmt(r['macroF1'])} |" for r in c[task]["curve"]]
             lines.append("")
+    if c := evaluation.get("corrections"):
+        lines += ["## Analysts' corrections, held out", "",
+                  f"{c['corrections']} title corrections (`--corrections`) train beside the annotated CVs, weighted like them. "
+                  "Measured on corrections the model did not train on: the in-domain folds also split the corrections "
+                  "(grouped by title), each fold trains on the other folds' and predicts its own. Compared with members "
+                  "trained on every dev CV and no correction; both through the shipped pool and keyword fallback. Figures: "
+                  "accuracy / macro-F1 on the corrections that set the task.", "",
+                  "| variant | " + " | ".join(f"{t} (n={c[t]['n']})" for t in TASKS if t in c) + " |",
+                  "|---|" + "---|" * sum(t in c for t in TASKS)]
+        for variant in c[next(t for t in TASKS if t in c)]:
+            if variant != "n":
+                lines.append(f"| {variant} | " + " | ".join(f"{fmt(c[t][variant]['accuracy'])} / {fmt(c[t][variant]['macroF1'])}" for t in TASKS if t in c) + " |")
+        lines.append("")
     if evaluation.get("byLanguage"):
         lines += ["## By title language (in-domain)", "",
                   "What the multilingual sentence encoder adds where: macro-F1 (accuracy) per language of the title, "

@@ -80,6 +80,8 @@ export interface ScoredProfile {
   modelVersion: string;
   positions: ScoredPosition[];
   career: CareerFeatures;
+  /** The month (YYYY-MM) the career features are computed as of: stored, so a correction recomputes them alike. */
+  asOf: string;
 }
 
 /** The keyword rules' answer for one title: the prediction and each class's rule score (a feature of the trained layer). */

@@ -8,6 +8,7 @@
  * ever negative; both are counted in `dateIssues`.
  */
 import type { CareerFeatures, CareerInput } from '../domain/career.ts';
+import type { ScoredPosition } from '../domain/prediction.ts';
 import { seniorityLevel } from '../domain/labels.ts';
 import { chronologicalOrder, monthsInclusive, parseAsOf, parseMonth } from './months.ts';
 import { normalizeOrganization } from '../text/normalize.ts';
@@ -288,4 +289,19 @@ export function computeCareerFeatures(positions: readonly CareerInput[], asOf: s
     distinctDepartments: new Set(departments).size,
     dateIssues: timed.filter((t) => t.dateIssue).length,
   };
+}
+
+/** A profile's career features from its scored positions (their labels as they stand, corrections included). */
+export function careerOf(positions: readonly ScoredPosition[], asOf: string): CareerFeatures {
+  return computeCareerFeatures(
+    positions.map(({ position, prediction }) => ({
+      startDate: position.startDate ?? null,
+      endDate: position.endDate ?? null,
+      status: position.status ?? null,
+      organization: position.organization ?? null,
+      seniority: prediction.seniority.label,
+      department: prediction.department.label,
+    })),
+    asOf,
+  );
 }

@@ -7,6 +7,7 @@
 import { type CorrectionSet, correctionFor, positionId } from '../domain/correction.ts';
 import { TASKS, type Task } from '../domain/labels.ts';
 import type { PositionPrediction, ScoredProfile, TaskPrediction } from '../domain/prediction.ts';
+import { careerOf } from '../features/career.ts';
 
 export function withCorrections(prediction: PositionPrediction, set: CorrectionSet, titleKey: string, positionId: string | null): PositionPrediction {
   let out = prediction;
@@ -39,13 +40,13 @@ function modelOnly(p: TaskPrediction<string>): TaskPrediction<string> {
   return { ...rest, ...modelAnswer };
 }
 
-/** Every position of scored profiles with `set` applied (see withCorrections). */
+/** Every position of scored profiles with `set` applied (see withCorrections), career features recomputed. */
 export function correctScored(scored: readonly ScoredProfile[], set: CorrectionSet): ScoredProfile[] {
-  return scored.map((profile) => ({
-    ...profile,
-    positions: profile.positions.map((p) => ({
+  return scored.map((profile) => {
+    const positions = profile.positions.map((p) => ({
       ...p,
       prediction: withCorrections(p.prediction, set, p.title.normalized, positionId(profile.profileId, p.index)),
-    })),
-  }));
+    }));
+    return { ...profile, positions, career: careerOf(positions, profile.asOf) };
+  });
 }

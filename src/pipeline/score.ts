@@ -3,7 +3,7 @@
  * classifier, the month treated as "now" and the analysts' corrections), so every entry point
  * scores identically.
  */
-import { computeCareerFeatures } from '../features/career.ts';
+import { careerOf } from '../features/career.ts';
 import type { PositionPrediction, PreparedTitle, ProfileContext, ScoredProfile, TitleClassifier } from '../domain/prediction.ts';
 import { standaloneContext } from '../features/title-features.ts';
 import type { ProfileMessage } from '../domain/profile.ts';
@@ -40,18 +40,7 @@ export async function scoreProfiles(
       const prediction = withCorrections(predictions[k]!, corrections, titles[k]!.normalized, positionId(profile.profileId, index));
       return { index, position, title: titles[k]!, prediction };
     });
-    const career = computeCareerFeatures(
-      positions.map(({ position, prediction }) => ({
-        startDate: position.startDate ?? null,
-        endDate: position.endDate ?? null,
-        status: position.status ?? null,
-        organization: position.organization ?? null,
-        seniority: prediction.seniority.label,
-        department: prediction.department.label,
-      })),
-      asOf,
-    );
-    return { profileId: profile.profileId, modelVersion: classifier.modelVersion, positions, career };
+    return { profileId: profile.profileId, modelVersion: classifier.modelVersion, positions, career: careerOf(positions, asOf), asOf };
   });
 }
 

@@ -23,7 +23,8 @@ import { PositionSchema } from '../domain/profile.ts';
 import { titleAnswer } from '../pipeline/answer.ts';
 import { scoreTitles } from '../pipeline/score.ts';
 import type { CorrectionSource } from '../store/corrections.ts';
-import { type ReviewEntry, WORKBENCH_CSP, type WorkbenchView, renderWorkbenchPage } from './workbench-page.ts';
+import { REVIEW_STRATEGIES, readReviewQueue } from '../store/review-queue.ts';
+import { WORKBENCH_CSP, type WorkbenchView, renderWorkbenchPage } from './workbench-page.ts';
 
 const WorkbenchClassifySchema = z.object({ title: PositionSchema.shape.position, organization: PositionSchema.shape.organization });
 
@@ -146,36 +147,11 @@ export async function readPositions(db: Db, query: PositionQuery, modelVersion: 
   );
 }
 
-export interface ReviewItem extends ReviewEntry {
-  score: number;
-}
-
-/**
- * The review queue: titles proposed for labeling. Uncertainty is least confidence (1 − the lower of
- * the two stored confidences, averaged over the title's positions); diversity comes from grouping by
- * the normalized title, so one review covers every position with it (`positions`), and the rank
- * weighs uncertainty by log(1 + positions). Titles already corrected, and overridden predictions,
- * are left out. Reads every prediction of the version: seconds at millions of positions.
- */
-export async function readReviewQueue(db: Db, modelVersion: string, limit: number): Promise<ReviewItem[]> {
-  const rows = await queryRows<{ title_key: string; example: string; positions: number; uncertainty: number; seniority: string; department: string; score: number }>(
-    db,
-    sql`select po.normalized_title as title_key, min(po.title) as example, count(*)::int as positions,
-               avg(1 - least(p.seniority_confidence, p.department_confidence))::float8 as uncertainty,
-               mode() within group (order by p.seniority) as seniority, mode() within group (order by p.department) as department,
-               (avg(1 - least(p.seniority_confidence, p.department_confidence)) * ln(1 + count(*)))::float8 as score
-        from predictions p
-        join positions po on po.profile_id = p.profile_id and po.position_index = p.position_index
-        where p.model_version = ${modelVersion} and p.seniority_source <> 'override' and p.department_source <> 'override'
-          and not exists (select 1 from corrections c where c.title_key = po.normalized_title)
-        group by po.normalized_title
-        order by score desc, title_key
-        limit ${limit}`,
-  );
-  return rows.map((r) => ({ titleKey: r.title_key, example: r.example, positions: r.positions, uncertainty: r.uncertainty, seniority: r.seniority, department: r.department, score: r.score }));
-}
-
-const ReviewQuerySchema = z.strictObject({ model: z.string().min(1).max(200).optional(), limit: z.coerce.number().int().min(1).max(200).default(20) });
+const ReviewQuerySchema = z.strictObject({
+  model: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  strategy: z.enum(REVIEW_STRATEGIES).default('combined'),
+});
 
 const CSV_COLUMNS = [
   'positionId', 'profileId', 'positionIndex', 'title', 'organization', 'startDate', 'endDate', 'status', 'modelVersion',
@@ -258,7 +234,7 @@ export function registerWorkbenchApi(app: FastifyInstance, deps: WorkbenchDeps):
     const parsed = ReviewQuerySchema.safeParse(request.query);
     if (!parsed.success) return reply.code(400).send({ error: `invalid query: ${describeIssues(parsed.error)}` });
     const model = parsed.data.model ?? deps.classifier.modelVersion;
-    return { modelVersion: model, items: await readReviewQueue(deps.db, model, parsed.data.limit) };
+    return { modelVersion: model, strategy: parsed.data.strategy, items: await readReviewQueue(deps.db, model, parsed.data.limit, parsed.data.strategy) };
   });
 
   // The page's forms post url-encoded bodies (the JSON API never accepts them: see writeGuard).

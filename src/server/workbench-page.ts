@@ -8,6 +8,7 @@
 import { CLASSES, DEPARTMENT_CLASSES, SENIORITY_CLASSES, TASKS } from '../domain/labels.ts';
 import type { TitleAnswer } from '../pipeline/answer.ts';
 import { ranked } from '../pipeline/answer.ts';
+import type { ReviewItem } from '../store/review-queue.ts';
 import { formatDecimal } from './format.ts';
 import { type SafeHtml, html, trusted } from './html.ts';
 
@@ -50,21 +51,13 @@ export interface WorkbenchView {
   positions: { items: PositionItem[]; nextHref: string | null; exportHref: string } | null;
   error: string | null;
   /** The review queue, where asked for (`review=1`). */
-  review: ReviewEntry[] | null;
+  review: ReviewItem[] | null;
   /** The CSRF token of the review forms; null: the user may not write (a viewer), so no forms. */
   csrf: string | null;
   /** The correction the last review form stored, and the positions it covered. */
   saved: { id: number; positions: number } | null;
 }
 
-export interface ReviewEntry {
-  titleKey: string;
-  example: string;
-  positions: number;
-  uncertainty: number;
-  seniority: string;
-  department: string;
-}
 
 export function renderWorkbenchPage(view: WorkbenchView): string {
   return `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><title>cv-pipeline workbench</title>
@@ -109,7 +102,7 @@ ${TASKS.some((task) => a[task].neighbours?.length)
 function review(view: WorkbenchView): SafeHtml {
   if (!view.review) {
     return html`<section id="review"><h2>Review queue</h2><p><a id="show-review" href="/workbench?review=1">show the titles most worth labeling</a>
-(least confident first, weighted by how many positions each title covers)</p></section>`;
+(most uncertain first by least confidence, margin and entropy, weighted by how many positions each title covers; similar titles grouped)</p></section>`;
   }
   return html`<section id="review"><h2>Review queue</h2>
 ${view.saved ? html`<p class="note" id="saved">Saved correction ${view.saved.id}: ${view.saved.positions} stored positions relabeled.</p>` : ''}
@@ -120,8 +113,12 @@ ${view.saved ? html`<p class="note" id="saved">Saved correction ${view.saved.id}
 ${view.review.map((r, i) => reviewRow(r, i, view.csrf))}</table></section>`;
 }
 
-function reviewRow(r: ReviewEntry, i: number, csrf: string | null): SafeHtml {
-  const cells = html`<td class="title">${r.example}</td><td class="num">${r.positions}</td><td class="num">${formatDecimal(r.uncertainty, 2)}</td>`;
+function reviewRow(r: ReviewItem, i: number, csrf: string | null): SafeHtml {
+  // Similar titles the same cluster holds (store/review-queue.ts): each needs its own review.
+  const similar = r.similar.length > 0
+    ? html`<div class="muted similar">similar, ${r.similarPositions} positions: ${r.similar.map((m) => `${m.title} (${m.positions})`).join(', ')}</div>`
+    : '';
+  const cells = html`<td class="title">${r.example}${similar}</td><td class="num">${r.positions}</td><td class="num">${formatDecimal(r.uncertainty, 2)}</td>`;
   if (!csrf) return html`<tr class="review">${cells}<td>${r.seniority}</td><td>${r.department}</td><td><a href="/workbench?title=${encodeURIComponent(r.example)}">classify</a></td></tr>`;
   const form = `review-${i}`;
   const choose = (name: string, options: readonly string[], current: string) =>

@@ -16,7 +16,8 @@ import { type Db, queryRows } from './db.ts';
 import { reconcileCorrections } from './corrections.ts';
 import { withStatistics } from './statistics.ts';
 import { inTransaction } from './transaction.ts';
-import { upsertCareer, upsertPredictions } from './write-results.ts';
+import { upsertPredictions } from './write-results.ts';
+import { upsertCareer } from './career-store.ts';
 
 export interface BackfillFilter {
   /** The model whose predictions are being added. */

@@ -21,6 +21,11 @@ import {
 } from '../domain/correction.ts';
 import { TASKS } from '../domain/labels.ts';
 import type { ScoredProfile } from '../domain/prediction.ts';
+import type { Department, Seniority } from '../domain/labels.ts';
+import type { Status } from '../domain/profile.ts';
+import type { CareerInput } from '../domain/career.ts';
+import { computeCareerFeatures } from '../features/career.ts';
+import { upsertCareer } from './career-store.ts';
 import { correctScored } from '../pipeline/corrections.ts';
 import { type Db, queryRows } from './db.ts';
 import { withStatistics } from './statistics.ts';
@@ -165,9 +170,42 @@ async function reapply(tx: Db, titleKey: string | null, position: { profileId: s
         const labels = targets.map((t) => correctionFor(set, task, t.normalized_title, positionId(t.profile_id, t.position_index))?.label ?? null);
         await tx.execute(relabel(task, targets.map((t) => t.profile_id), targets.map((t) => t.position_index), labels));
       }
+      await recomputeCareers(tx, [...new Set(targets.map((t) => t.profile_id))]);
     },
   );
   return targets.length;
+}
+
+/**
+ * The career features of `profileIds`, every model version, recomputed from their stored positions
+ * and (now corrected) predictions, as of the month they were computed as of: a corrected label
+ * moves the profile's current seniority, promotions and time to Lead at once, not at its next scoring.
+ */
+async function recomputeCareers(tx: Db, profileIds: string[]): Promise<void> {
+  const careers = await queryRows<{ profile_id: string; model_version: string; as_of: string }>(
+    tx,
+    sql`select profile_id, model_version, coalesce(as_of, to_char(computed_at at time zone 'UTC', 'YYYY-MM')) as as_of
+        from career_features where profile_id = any(${sql.param(profileIds)}::text[])`,
+  );
+  const rows = await queryRows<{ profile_id: string; model_version: string; start_date: string | null; end_date: string | null; status: Status | null; organization: string | null; seniority: Seniority; department: Department }>(
+    tx,
+    sql`select po.profile_id, p.model_version, po.start_date, po.end_date, po.status, po.organization, p.seniority, p.department
+        from positions po join predictions p on p.profile_id = po.profile_id and p.position_index = po.position_index
+        where po.profile_id = any(${sql.param(profileIds)}::text[])
+        order by po.profile_id, p.model_version, po.position_index`,
+  );
+  const inputs = new Map<string, CareerInput[]>();
+  for (const r of rows) {
+    const key = `${r.profile_id}\u0000${r.model_version}`;
+    if (!inputs.has(key)) inputs.set(key, []);
+    inputs.get(key)!.push({ startDate: r.start_date, endDate: r.end_date, status: r.status, organization: r.organization, seniority: r.seniority, department: r.department });
+  }
+  await upsertCareer(tx, careers.map((c) => ({
+    profileId: c.profile_id,
+    modelVersion: c.model_version,
+    asOf: c.as_of,
+    career: computeCareerFeatures(inputs.get(`${c.profile_id}\u0000${c.model_version}`) ?? [], c.as_of),
+  })));
 }
 
 /**

@@ -148,6 +148,8 @@ export const careerFeatures = pgTable(
     senioritySlope: doublePrecision('seniority_slope'),
     /** Every feature of `CareerFeatures`, documented in src/features/career.ts. */
     features: jsonb('features').notNull(),
+    /** The month the features are computed as of (null: stored before migration 0024; its computed_at month is used). */
+    asOf: text('as_of'),
     computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.profileId, t.modelVersion] })],

@@ -23,3 +23,9 @@ export function unnestInsert(table: string, columns: UnnestColumn[], conflict: s
   const select = columns.map(([, type], i) => (type === 'jsonb' ? `c${i}::jsonb` : `c${i}`)).join(', ');
   return sql`insert into ${sql.raw(table)} (${sql.raw(names)}) select ${sql.raw(select)} from unnest(${arrays}) as t(${sql.raw(aliases)}) ${sql.raw(conflict)}`;
 }
+
+/** `on conflict (keys) do update` setting `updated` from the new row and `touched` to now(). */
+export function upsert(keys: string[], updated: string[], touched: string): string {
+  const set = [...updated.map((c) => `${c} = excluded.${c}`), `${touched} = now()`].join(', ');
+  return `on conflict (${keys.join(', ')}) do update set ${set}`;
+}

@@ -6,7 +6,8 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { DeadLetter } from '../domain/dead-letter.ts';
 import type { ScoredProfile } from '../domain/prediction.ts';
-import { TASKS } from '../domain/labels.ts';
+import { CLASSES, TASKS, type Task } from '../domain/labels.ts';
+import { uncertainty } from '../domain/uncertainty.ts';
 import { organizationKey } from '../text/organization.ts';
 import { contentHash } from '../domain/parse.ts';
 import { chronologicalOrder, parseMonth } from '../features/months.ts';
@@ -14,7 +15,8 @@ import type { Db } from './db.ts';
 import { inTransaction } from './transaction.ts';
 import { withStatistics } from './statistics.ts';
 import { reconcileCorrections } from './corrections.ts';
-import { unnestInsert } from './unnest.ts';
+import { unnestInsert, upsert } from './unnest.ts';
+import { upsertCareer } from './career-store.ts';
 import { careerFeatures, deadLetters, modelVersions, positions, profiles } from './schema.ts';
 
 /** Rows per INSERT: keeps every statement well under Postgres' 65,535 bind parameters. */
@@ -170,7 +172,7 @@ export async function upsertPredictions(tx: Db, scored: readonly ScoredProfile[]
       ['department', 'text', rows.map((r) => r.prediction.department.label)],
       ['department_confidence', 'real', rows.map((r) => r.prediction.department.confidence)],
       ['department_source', 'text', rows.map((r) => r.prediction.department.source)],
-      ['explanation', 'jsonb', rows.map((r) => explanation(r.prediction))],
+      ['explanation', 'jsonb', rows.map((r) => predictionExplanation(r.prediction))],
     ], upsert(
       ['profile_id', 'position_index', 'model_version'],
       ['seniority', 'seniority_confidence', 'seniority_source', 'department', 'department_confidence', 'department_source', 'explanation'],
@@ -180,41 +182,21 @@ export async function upsertPredictions(tx: Db, scored: readonly ScoredProfile[]
   return rows.length;
 }
 
-/** The career features of every profile of `scored`, upserted on (profile, model version). */
-export async function upsertCareer(tx: Db, scored: readonly ScoredProfile[]): Promise<void> {
-  await tx.execute(
-    unnestInsert('career_features', [
-      ['profile_id', 'text', scored.map((p) => p.profileId)],
-      ['model_version', 'text', scored.map((p) => p.modelVersion)],
-      ['current_position_index', 'int', scored.map((p) => p.career.currentPositionIndex)],
-      ['current_seniority', 'text', scored.map((p) => p.career.currentSeniority)],
-      ['current_department', 'text', scored.map((p) => p.career.currentDepartment)],
-      ['total_experience_months', 'int', scored.map((p) => p.career.totalExperienceMonths)],
-      ['promotions', 'int', scored.map((p) => p.career.promotions)],
-      ['seniority_slope', 'float8', scored.map((p) => p.career.senioritySlope)],
-      ['features', 'jsonb', scored.map((p) => p.career)],
-    ], upsert(
-      ['profile_id', 'model_version'],
-      ['current_position_index', 'current_seniority', 'current_department', 'total_experience_months', 'promotions', 'seniority_slope', 'features'],
-      'computed_at',
-    )),
-  );
-}
-
-function explanation(p: ScoredProfile['positions'][number]['prediction']) {
+/** What a stored prediction explains (the `explanation` column): rules, members, uncertainty, a corrected model answer. */
+export function predictionExplanation(p: ScoredProfile['positions'][number]['prediction']) {
   const modelAnswer = Object.fromEntries(TASKS.flatMap((task) => (p[task].modelAnswer ? [[task, p[task].modelAnswer]] : [])));
+  const task = (t: Task) => ({
+    why: p[t].why,
+    members: p[t].members ?? null,
+    // The model's doubt (not an override's), which the review queue ranks by.
+    uncertainty: uncertainty(p[t].probabilities, p[t].modelAnswer?.confidence ?? p[t].confidence, CLASSES[t].length),
+  });
   return {
-    seniority: { why: p.seniority.why, members: p.seniority.members ?? null },
-    department: { why: p.department.why, members: p.department.members ?? null },
+    seniority: task('seniority'),
+    department: task('department'),
     // What the model said where a correction overrode it (store/corrections.ts restores it on undo).
     ...(Object.keys(modelAnswer).length > 0 ? { modelAnswer } : {}),
   };
-}
-
-/** `on conflict (keys) do update` setting `updated` from the new row and `touched` to now(). */
-function upsert(keys: string[], updated: string[], touched: string): string {
-  const set = [...updated.map((c) => `${c} = excluded.${c}`), `${touched} = now()`].join(', ');
-  return `on conflict (${keys.join(', ')}) do update set ${set}`;
 }
 
 /** Within one batch the last occurrence of a profile id wins, as it would across batches. */

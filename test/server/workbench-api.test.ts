@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
 import { KeywordClassifier } from '../../src/classify/keywords.ts';
 import type { ProfileMessage } from '../../src/domain/profile.ts';
+import type { CareerFeatures } from '../../src/domain/career.ts';
 import { logger } from '../../src/logger.ts';
 import { scoreProfiles } from '../../src/pipeline/score.ts';
 import { type Database, type Db, queryRows } from '../../src/store/db.ts';
@@ -17,6 +18,10 @@ import { counterTableNames, counterValueColumns, rebuildStatistics } from '../..
 import { inTransaction } from '../../src/store/transaction.ts';
 import { storeBatch, storeScoredProfiles } from '../../src/store/write-results.ts';
 import { loadCorrectionSet } from '../../src/store/corrections.ts';
+import { REVIEW_STRATEGIES, type ReviewItem } from '../../src/store/review-queue.ts';
+import { TASKS, type Task } from '../../src/domain/labels.ts';
+import { UNCERTAINTY_MEASURES, type Uncertainty } from '../../src/domain/uncertainty.ts';
+import { clusterTitles } from '../../src/text/title-clusters.ts';
 import { type TestDashboard, basicAuth, startTestDashboard } from '../helpers/dashboard-server.ts';
 import { testDatabaseKinds } from '../helpers/databases.ts';
 import { keywordConfig } from '../helpers/text.ts';
@@ -128,18 +133,27 @@ describe.each(testDatabaseKinds)('the workbench API on $name', (kind) => {
     const title = 'Werkstudent Vertrieb';
     const key = classifier.prepare(title, null).normalized;
     // Stored positions with that title (added here, so the test does not depend on the examples' titles).
-    await storeScoredProfiles(
-      database.db,
-      await scoreProfiles(
-        [1, 2, 3].map((i) => ({ profileId: `ws${i}`, positions: [{ position: i === 2 ? 'werkstudent vertrieb' : title, startDate: '2021-01', status: 'ACTIVE' as const }] })),
-        classifier,
-        '2025-06',
-      ),
-      'test',
-    );
+    const wsMessages: ProfileMessage[] = [1, 2, 3].map((i) => ({
+      profileId: `ws${i}`,
+      positions: [
+        { position: 'Sales Assistant', startDate: '2019-01', endDate: '2020-12', status: 'INACTIVE' as const },
+        { position: i === 2 ? 'werkstudent vertrieb' : title, startDate: '2021-01', status: 'ACTIVE' as const },
+      ],
+    }));
+    await storeScoredProfiles(database.db, await scoreProfiles(wsMessages, classifier, '2025-06'), 'test');
+    // The stored career features are those of scoring the profile now, corrections included.
+    const expectCareersCurrent = async (expected: string[]) => {
+      const rescored = await scoreProfiles(wsMessages, classifier, '2025-06', await loadCorrectionSet(database.db));
+      const careers = await queryRows<{ profile_id: string; features: CareerFeatures; as_of: string }>(
+        database.db, sql`select profile_id, features, as_of from career_features where profile_id like 'ws%' order by profile_id`);
+      expect(careers.map((c) => c.features)).toEqual(rescored.map((p) => p.career));
+      expect(careers.map((c) => c.features.currentSeniority)).toEqual(expected);
+      expect(careers.map((c) => c.as_of)).toEqual(['2025-06', '2025-06', '2025-06']);
+    };
     const before = await stored(key);
     expect(before).toHaveLength(3);
     expect(before[0]!.seniority).toBe('Junior');
+    await expectCareersCurrent(['Junior', 'Junior', 'Junior']);
 
     const res = await post({ title, seniority: 'Professional' });
     expect(res.status).toBe(201);
@@ -150,6 +164,7 @@ describe.each(testDatabaseKinds)('the workbench API on $name', (kind) => {
       expect(row).toMatchObject({ seniority: 'Professional', seniority_source: 'override', seniority_confidence: 1 });
       expect(row.explanation.modelAnswer).toEqual({ seniority: { label: 'Junior', confidence: before[0]!.seniority_confidence, source: before[0]!.seniority_source } });
     }
+    await expectCareersCurrent(['Professional', 'Professional', 'Professional']);
     await expectCountersExact(database.db);
 
     const classify = await fetch(`${dashboard.url}/classify`, { method: 'POST', headers: { ...JSON_TYPE, ...VIEWER }, body: JSON.stringify({ titles: ['WERKSTUDENT  Vertrieb'] }) });
@@ -157,13 +172,15 @@ describe.each(testDatabaseKinds)('the workbench API on $name', (kind) => {
     expect(answer.seniority).toMatchObject({ label: 'Professional', source: 'override' });
 
     // A position correction beats the title's.
-    const position = await post({ positionId: 'ws1#0', seniority: 'Lead' });
+    const position = await post({ positionId: 'ws1#1', seniority: 'Lead' });
     expect(position.status).toBe(201);
     expect((await stored(key)).map((r) => r.seniority).sort()).toEqual(['Lead', 'Professional', 'Professional']);
+    await expectCareersCurrent(['Lead', 'Professional', 'Professional']);
 
     const undo = await api(`/api/corrections/${body.correction.id}`, { method: 'DELETE' });
     expect(undo.status).toBe(200);
     expect((await stored(key)).map((r) => `${r.seniority} ${r.seniority_source}`).sort()).toEqual([`Junior ${before[0]!.seniority_source}`, `Junior ${before[0]!.seniority_source}`, 'Lead override']);
+    await expectCareersCurrent(['Lead', 'Junior', 'Junior']);
     await expectCountersExact(database.db);
     expect((await api(`/api/corrections/${body.correction.id}`, { method: 'DELETE' })).status).toBe(409);
 
@@ -187,6 +204,9 @@ describe.each(testDatabaseKinds)('the workbench API on $name', (kind) => {
       sql`select profile_id, department, department_source from predictions where profile_id = 'late-store'`,
     );
     expect(rows).toEqual([{ profile_id: 'late-store', department: 'Sales', department_source: 'override' }]);
+    // Its career features follow the corrected label too.
+    const [career] = await queryRows<{ current_department: string }>(database.db, sql`select current_department from career_features where profile_id = 'late-store'`);
+    expect(career!.current_department).toBe('Sales');
     await expectCountersExact(database.db);
   });
 
@@ -255,5 +275,24 @@ describe.each(testDatabaseKinds)('the workbench API on $name', (kind) => {
     expect(corrected.length).toBeGreaterThan(0);
     for (const c of corrected) expect(items.map((i) => i.titleKey)).not.toContain(c.title_key);
     expect((await api('/api/review?limit=0')).status).toBe(400);
+    expect((await api('/api/review?strategy=random')).status).toBe(400);
+  });
+
+  it.each(REVIEW_STRATEGIES)('ranks the review queue by %s, read from the stored explanations, one title per cluster of similar titles', async (strategy) => {
+    const { items, strategy: used } = (await (await api(`/api/review?limit=15&strategy=${strategy}`)).json()) as { strategy: string; items: ReviewItem[] };
+    expect(used).toBe(strategy);
+    expect(items.length).toBeGreaterThan(0);
+    const measures: readonly (keyof Uncertainty)[] = strategy === 'combined' ? UNCERTAINTY_MEASURES : [strategy];
+    for (const item of items) {
+      const rows = await queryRows<{ explanation: Record<Task, { uncertainty: Uncertainty }> }>(
+        database.db,
+        sql`select p.explanation from predictions p join positions po using (profile_id, position_index) where po.normalized_title = ${item.titleKey}`,
+      );
+      const perPosition = rows.map((r) => Math.max(...TASKS.map((t) => measures.reduce((sum, m) => sum + r.explanation[t].uncertainty[m], 0) / measures.length)));
+      expect(item.uncertainty).toBeCloseTo(perPosition.reduce((a, b) => a + b, 0) / perPosition.length, 6);
+      expect(item.similarPositions).toBeGreaterThanOrEqual(item.similar.reduce((n, m) => n + m.positions, 0));
+    }
+    // Diversity: no two proposed titles are near-spellings of each other.
+    for (const [i, a] of items.entries()) for (const b of items.slice(i + 1)) expect(clusterTitles([a, b], (x) => x.titleKey, 2)).toHaveLength(2);
   });
 });

@@ -1,0 +1,1 @@
+ALTER TABLE "career_features" ADD COLUMN "as_of" text;

@@ -1,0 +1,77 @@
+/**
+ * The review queue (active learning): stored titles proposed for labeling, the most useful first.
+ *
+ * - Uncertainty: least confidence, margin or entropy of the stored answers (domain/uncertainty.ts),
+ *   or their mean (`combined`, the default); a position counts its more uncertain task. Rows stored
+ *   before the measures were kept in the explanation count 1 − confidence for each.
+ * - Coverage: one review corrects a normalized title, so every position with it; the score is the
+ *   title's mean uncertainty × ln(1 + positions).
+ * - Diversity: the best candidates are clustered by character trigrams (text/title-clusters.ts) and
+ *   each cluster proposes its best title, listing the similar ones, so a page of the queue does not
+ *   spend reviews on spellings of one title.
+ *
+ * Titles already corrected and overridden predictions are left out. Reads every prediction of the
+ * version: seconds at millions of positions.
+ */
+import { type SQL, sql } from 'drizzle-orm';
+import { TASKS } from '../domain/labels.ts';
+import { UNCERTAINTY_MEASURES } from '../domain/uncertainty.ts';
+import { clusterTitles } from '../text/title-clusters.ts';
+import { type Db, queryRows } from './db.ts';
+
+export const REVIEW_STRATEGIES = [...UNCERTAINTY_MEASURES, 'combined'] as const;
+export type ReviewStrategy = (typeof REVIEW_STRATEGIES)[number];
+
+/** Candidates clustered per title proposed. */
+const CANDIDATES_PER_ITEM = 10;
+/** Similar titles listed per item (all are counted). */
+const SIMILAR_SHOWN = 5;
+
+export interface ReviewItem {
+  titleKey: string;
+  example: string;
+  /** Positions the review corrects (those with this normalized title). */
+  positions: number;
+  uncertainty: number;
+  seniority: string;
+  department: string;
+  score: number;
+  /** Similar candidate titles of the same cluster, best first, and their positions in all. */
+  similar: { title: string; positions: number }[];
+  similarPositions: number;
+}
+
+export async function readReviewQueue(db: Db, modelVersion: string, limit: number, strategy: ReviewStrategy = 'combined'): Promise<ReviewItem[]> {
+  const u = positionUncertainty(strategy);
+  const rows = await queryRows<{ title_key: string; example: string; positions: number; uncertainty: number; seniority: string; department: string; score: number }>(
+    db,
+    sql`select po.normalized_title as title_key, min(po.title) as example, count(*)::int as positions,
+               avg(${u})::float8 as uncertainty,
+               mode() within group (order by p.seniority) as seniority, mode() within group (order by p.department) as department,
+               (avg(${u}) * ln(1 + count(*)))::float8 as score
+        from predictions p
+        join positions po on po.profile_id = p.profile_id and po.position_index = p.position_index
+        where p.model_version = ${modelVersion} and p.seniority_source <> 'override' and p.department_source <> 'override'
+          and not exists (select 1 from corrections c where c.title_key = po.normalized_title)
+        group by po.normalized_title
+        order by score desc, title_key
+        limit ${limit * CANDIDATES_PER_ITEM}`,
+  );
+  const candidates = rows.map((r) => ({ titleKey: r.title_key, example: r.example, positions: r.positions, uncertainty: r.uncertainty, seniority: r.seniority, department: r.department, score: r.score }));
+  return clusterTitles(candidates, (c) => c.titleKey, limit).map(({ leader, members }) => ({
+    ...leader,
+    similar: members.slice(0, SIMILAR_SHOWN).map((m) => ({ title: m.example, positions: m.positions })),
+    similarPositions: members.reduce((sum, m) => sum + m.positions, 0),
+  }));
+}
+
+/** One position's uncertainty under `strategy`: the larger of its two tasks'. */
+function positionUncertainty(strategy: ReviewStrategy): SQL {
+  const measures = strategy === 'combined' ? UNCERTAINTY_MEASURES : [strategy];
+  // Names from fixed lists only, so sql.raw is safe; a parameter would leave `->` ambiguous.
+  const perTask = TASKS.map((task) => {
+    const terms = measures.map((m) => `coalesce((p.explanation->'${task}'->'uncertainty'->>'${m}')::float8, 1 - p.${task}_confidence)`);
+    return `(${terms.join(' + ')}) / ${measures.length}`;
+  });
+  return sql.raw(`greatest(${perTask.join(', ')})`);
+}
