@@ -5,7 +5,6 @@
  */
 import { careerOf } from '../features/career.ts';
 import type { PositionPrediction, PreparedTitle, ProfileContext, ScoredProfile, TitleClassifier } from '../domain/prediction.ts';
-import { standaloneContext } from '../features/title-features.ts';
 import type { ProfileMessage } from '../domain/profile.ts';
 import { type CorrectionSet, NO_CORRECTIONS, positionId } from '../domain/correction.ts';
 import { withCorrections } from './corrections.ts';
@@ -66,7 +65,8 @@ export async function scoreTitles(
   corrections: CorrectionSet = NO_CORRECTIONS,
 ): Promise<ScoredTitle[]> {
   const titles = queries.map((q) => classifier.prepare(q.title, q.organization ?? null));
-  const predictions = await classifier.classify(titles, titles.map(standaloneContext));
+  // No context: each title alone, which the classifier reads as a one-position profile (and caches).
+  const predictions = await classifier.classify(titles);
   if (predictions.length !== titles.length) {
     throw new Error(`classifier ${classifier.modelVersion} returned ${predictions.length} predictions for ${titles.length} titles`);
   }

@@ -42,11 +42,16 @@ describe.runIf(existsSync(join(models, 'manifest.json')))('member cache', () => 
     });
     expect(cached[4]).toEqual(cached[0]);
 
-    // A second batch of known titles runs no member at all; a new title runs each member once.
-    await ensemble.classify([...titles, prepareTitle('Einkäufer')]);
+    // A second batch of known bare titles is answered whole from the bare-title answers (the same
+    // answers); a new title runs each member once.
+    const again = await ensemble.classify([...titles, prepareTitle('Einkäufer')]);
+    expect(again.slice(0, 5)).toEqual(cached);
     for (const [name, member] of Object.entries(ensemble.memberCacheStats())) {
-      expect(member).toEqual({ rows: 11, computed: name === 'gbdt' ? 5 : 4 });
+      expect(member).toEqual({ rows: 6, computed: name === 'gbdt' ? 5 : 4 });
     }
+    // In a profile the same titles reach the members again (their context is part of the answer).
+    await ensemble.classify(titles, titles.map((_, index): ProfileContext => ({ index, positions: raw.map((position) => ({ position })), titles })));
+    for (const member of Object.values(ensemble.memberCacheStats())) expect(member.rows).toBe(11);
     if (ensemble.encoderStatus.state === 'loaded') expect(ensemble.embeddingCacheStats()!.computed).toBe(4);
   });
 
