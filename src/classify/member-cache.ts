@@ -9,6 +9,7 @@
  * Real streams repeat titles heavily; the title-only members, the encoder's included, then run on
  * each title once, and only the cheap context member runs per position.
  */
+import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { TASKS, CLASSES, type Task } from '../domain/labels.ts';
 import type { PreparedTitle } from '../domain/prediction.ts';
@@ -24,7 +25,7 @@ interface RowOutput {
   neighbours?: Record<Task, Neighbour[]>;
 }
 
-/** Outputs kept per member (default): about 20 MB for the n-gram members, more with neighbours. */
+/** Outputs kept per member (default): keys are hashes, so about 20 MB a member, more with neighbours. */
 const DEFAULT_MEMBER_CACHE_ENTRIES = 100_000;
 
 export interface MemberCacheStats {
@@ -81,18 +82,26 @@ export class MemberCache {
     return assemble(keys.map((k) => found.get(k)!));
   }
 
+  /**
+   * The SHA-1 of the member's input, 27 characters: a title's n-grams run to a kilobyte, and 100,000
+   * such keys per member made most of a long-running scorer's memory.
+   */
   private key(batch: FeatureBatch, titles: readonly PreparedTitle[], r: number): string {
+    const hash = createHash('sha1');
     switch (this.member.input) {
       case 'ngrams':
-        return batch.ngrams[r]!.join('\u0000');
+        hash.update(batch.ngrams[r]!.join('\u0000'));
+        break;
       case 'encoder':
       case 'static':
-        return titleKey(titles[r]!);
+        hash.update(titleKey(titles[r]!));
+        break;
       default: {
         const w = batch.denseWidth;
-        return Buffer.from(batch.dense.buffer, batch.dense.byteOffset + r * w * 4, w * 4).toString('latin1');
+        hash.update(new Uint8Array(batch.dense.buffer, batch.dense.byteOffset + r * w * 4, w * 4));
       }
     }
+    return hash.digest('base64').slice(0, 27);
   }
 }
 
