@@ -1,7 +1,7 @@
 /**
  * Each member runs once per distinct input, ever (up to an LRU's capacity): a member's output is a
  * function of its input row alone, so rows with the same input share one output, within a batch
- * and across batches. The key is exactly what the member reads:
+ * and across batches. The key is a hash of exactly what the member reads:
  * - n-gram members: the title's n-grams (so "Senior Developer" and "senior developer" are one);
  * - the encoder and static members: the encoder's text of the title (`titleKey`), so a cached
  *   output also saves the embedding;
