@@ -58,7 +58,6 @@ export interface WorkbenchView {
   saved: { id: number; positions: number } | null;
 }
 
-
 export function renderWorkbenchPage(view: WorkbenchView): string {
   return `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><title>cv-pipeline workbench</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>${STYLE}</style></head>

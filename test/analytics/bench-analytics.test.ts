@@ -22,9 +22,10 @@ describe.runIf(serverUrl)('bench:analytics (reduced)', () => {
     expect(result.sizes).toHaveLength(1);
     const [size] = result.sizes;
     expect(size).toMatchObject({ positions: 30000, countersMatch: true, jobProfiles: 100 });
-    for (const key of ['ingestMsPerJob', 'pageMs', 'namedQueryMaxMs', 'rebuildMs', 'diskMB']) {
+    for (const key of ['ingestMsPerJob', 'pageMs', 'namedQueryMaxMs', 'rebuildMs', 'diskMB', 'explorerFirstPageMaxMs', 'explorerDeepPageMs', 'reviewQueueMs']) {
       expect(size![key], key).toBeGreaterThan(0);
     }
     expect(Object.keys(size!.namedQueries as object)).toContain('department-transitions');
+    expect(Object.keys(size!.explorerFirstPageMs as object)).toEqual(['none', 'seniority', 'department', 'organization', 'title', 'confidence', 'fallback', 'combined']);
   }, 300_000);
 });
