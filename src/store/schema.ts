@@ -128,6 +128,9 @@ export const predictions = pgTable(
     index('predictions_fallback_confidence_idx')
       .on(t.modelVersion, sql`least(${t.seniorityConfidence}, ${t.departmentConfidence})`)
       .where(sql`${t.senioritySource} = 'fallback' or ${t.departmentSource} = 'fallback'`),
+    // The workbench explorer filtered by both classes: that pair's rows in key order, so a page of a
+    // rare pair reads its own rows instead of the version's up to the 50th match.
+    index('predictions_classes_idx').on(t.seniority, t.department, t.profileId, t.positionIndex),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX "predictions_classes_idx" ON "predictions" USING btree ("seniority","department","profile_id","position_index");
