@@ -15,8 +15,9 @@
  *   beyond; s is fitted so that a sample the size of the file has as many distinct titles as the
  *   file (1,460 of 1,886: s ≈ 0.92). `streamDistinctTitles` says how many the stream holds;
  * - `keywordOnlyTitlesPerSec`: the keyword rules alone on the same stream;
- * - `rssMB`: resident memory at the end, everything loaded; `memberCache`: rows scored and rows
- *   each member actually ran on.
+ * - `rssMB`: resident memory at the end, everything loaded (`heapMB` of it the JavaScript heap in
+ *   use, garbage not yet collected included; `externalMB` memory outside it); `memberCache`: rows
+ *   scored and rows each member actually ran on.
  * The scorer is the one every command serves: ENCODER_MODE (cascade by default), MODELS_DIR, ENCODER_DIR.
  *
  * `--steps` measures each step of the scorer instead, cheapest first, each on a fresh scorer in
@@ -218,6 +219,9 @@ const result = {
   unseenTitlesPerSec,
   keywordOnlyTitlesPerSec,
   rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
+  // Of which the JavaScript heap (the caches, the answers) and memory outside it (typed arrays, ONNX Runtime).
+  heapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+  externalMB: Math.round(process.memoryUsage().external / 2 ** 20),
   memberCache: ensemble?.memberCacheStats() ?? null,
   embeddingCache: ensemble?.embeddingCacheStats() ?? null,
 };
