@@ -17,6 +17,7 @@ import { logger } from '../logger.ts';
 import type { Db } from '../store/db.ts';
 import { renderAnalyticsPage } from './analytics-page.ts';
 import { correctionSource } from '../store/corrections.ts';
+import { reviewQueueSource } from '../store/review-queue.ts';
 import { type Credentials, basicAuthHook } from './auth.ts';
 import { registerClassifyRoute } from './classify-route.ts';
 import { registerWorkbenchApi } from './workbench-api.ts';
@@ -100,6 +101,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     writeDb: deps.writeDb ?? deps.db,
     classifier: deps.classifier,
     corrections,
+    reviewQueue: reviewQueueSource(deps.db),
     redisConfigured: deps.checks.redis !== null,
     csrfSecret: csrfSecret(users),
   });

@@ -23,7 +23,7 @@ import { PositionSchema } from '../domain/profile.ts';
 import { titleAnswer } from '../pipeline/answer.ts';
 import { scoreTitles } from '../pipeline/score.ts';
 import type { CorrectionSource } from '../store/corrections.ts';
-import { REVIEW_STRATEGIES, readReviewQueue } from '../store/review-queue.ts';
+import { REVIEW_LIMIT_MAX, REVIEW_STRATEGIES, type ReviewQueueSource, type ReviewStrategy } from '../store/review-queue.ts';
 import { WORKBENCH_CSP, type WorkbenchView, renderWorkbenchPage } from './workbench-page.ts';
 
 const WorkbenchClassifySchema = z.object({ title: PositionSchema.shape.position, organization: PositionSchema.shape.organization });
@@ -154,7 +154,7 @@ export async function readPositions(db: Db, query: PositionQuery, modelVersion: 
 
 const ReviewQuerySchema = z.strictObject({
   model: z.string().min(1).max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(20),
+  limit: z.coerce.number().int().min(1).max(REVIEW_LIMIT_MAX).default(20),
   strategy: z.enum(REVIEW_STRATEGIES).default('combined'),
 });
 
@@ -171,6 +171,8 @@ export interface WorkbenchDeps {
   classifier: TitleClassifier;
   /** The corrections as they stand (the classify box answers with them); invalidated after each write. */
   corrections: CorrectionSource;
+  /** The review queue, read at most once a minute (store/review-queue.ts). */
+  reviewQueue: ReviewQueueSource;
   /** Whether REDIS_URL is set (else the queue board is empty, and the page says why). */
   redisConfigured: boolean;
   /** Signs the page forms' CSRF tokens (csrf.ts). */
@@ -186,6 +188,11 @@ const ReviewFormSchema = z.strictObject({
 });
 
 export function registerWorkbenchApi(app: FastifyInstance, deps: WorkbenchDeps): void {
+  // The queue less the titles corrected as of now (the corrections source is invalidated by every write).
+  const review = async (model: string, limit: number, strategy: ReviewStrategy) => {
+    const set = await deps.corrections.current();
+    return deps.reviewQueue.read(model, limit, strategy, (titleKey) => set.titles.has(titleKey));
+  };
   const parseQuery = (raw: unknown, reply: FastifyReply) => {
     const parsed = PositionQuerySchema.safeParse(raw);
     if (!parsed.success) {
@@ -239,7 +246,7 @@ export function registerWorkbenchApi(app: FastifyInstance, deps: WorkbenchDeps):
     const parsed = ReviewQuerySchema.safeParse(request.query);
     if (!parsed.success) return reply.code(400).send({ error: `invalid query: ${describeIssues(parsed.error)}` });
     const model = parsed.data.model ?? deps.classifier.modelVersion;
-    return { modelVersion: model, strategy: parsed.data.strategy, items: await readReviewQueue(deps.db, model, parsed.data.limit, parsed.data.strategy) };
+    return { modelVersion: model, strategy: parsed.data.strategy, items: await review(model, parsed.data.limit, parsed.data.strategy) };
   });
 
   // The page's forms post url-encoded bodies (the JSON API never accepts them: see writeGuard).
@@ -312,7 +319,7 @@ export function registerWorkbenchApi(app: FastifyInstance, deps: WorkbenchDeps):
       .header('cache-control', 'no-store')
       .send(renderWorkbenchPage({ user: request.user ?? { name: 'dev', role: 'editor' }, modelVersion: deps.classifier.modelVersion, notes,
         classify: { title, org, answer }, filters, positions, error,
-        review: str('review') ? await readReviewQueue(deps.db, deps.classifier.modelVersion, 20) : null,
+        review: str('review') ? await review(deps.classifier.modelVersion, 20, 'combined') : null,
         // Forms only for an editor; the token binds them to this user (csrf.ts).
         csrf: request.user?.role === 'editor' ? csrfToken(deps.csrfSecret, request.user.name) : null,
         saved: /^\d+$/.test(str('saved')) ? { id: Number(str('saved')), positions: Number(str('covered')) || 0 } : null }));

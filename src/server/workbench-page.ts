@@ -117,7 +117,7 @@ function reviewRow(r: ReviewItem, i: number, csrf: string | null): SafeHtml {
   const similar = r.similar.length > 0
     ? html`<div class="muted similar">similar, ${r.similarPositions} positions: ${r.similar.map((m) => `${m.title} (${m.positions})`).join(', ')}</div>`
     : '';
-  const cells = html`<td class="title">${r.example}${similar}</td><td class="num">${r.positions}</td><td class="num">${formatDecimal(r.uncertainty, 2)}</td>`;
+  const cells = html`<td class="title"><span class="example">${r.example}</span>${similar}</td><td class="num">${r.positions}</td><td class="num">${formatDecimal(r.uncertainty, 2)}</td>`;
   if (!csrf) return html`<tr class="review">${cells}<td>${r.seniority}</td><td>${r.department}</td><td><a href="/workbench?title=${encodeURIComponent(r.example)}">classify</a></td></tr>`;
   const form = `review-${i}`;
   const choose = (name: string, options: readonly string[], current: string) =>

@@ -11,7 +11,7 @@
  *   spend reviews on spellings of one title.
  *
  * Titles already corrected and overridden predictions are left out. Reads every prediction of the
- * version: seconds at millions of positions.
+ * version: seconds at millions of positions, which reviewQueueSource reads once a minute.
  */
 import { type SQL, sql } from 'drizzle-orm';
 import { TASKS } from '../domain/labels.ts';
@@ -74,4 +74,36 @@ function positionUncertainty(strategy: ReviewStrategy): SQL {
     return `(${terms.join(' + ')}) / ${measures.length}`;
   });
   return sql.raw(`greatest(${perTask.join(', ')})`);
+}
+
+/** The most a caller asks for (the API's limit) and the spare kept for titles corrected meanwhile. */
+export const REVIEW_LIMIT_MAX = 200;
+const SPARE = 50;
+
+export interface ReviewQueueSource {
+  /** The queue without the titles `corrected` says are corrected now, at most `limit` items. */
+  read(modelVersion: string, limit: number, strategy: ReviewStrategy, corrected: (titleKey: string) => boolean): Promise<ReviewItem[]>;
+}
+
+/**
+ * The queue as an analyst labels it: each saved review reloads the page, and reading the queue
+ * takes seconds at millions of positions. So it is read at most every `ttlMs` per version and
+ * strategy (with the largest limit and a spare), and each read drops the titles corrected since:
+ * a saved title leaves the queue at once, new predictions join it within `ttlMs`.
+ */
+export function reviewQueueSource(db: Db, ttlMs = 60_000): ReviewQueueSource {
+  const cache = new Map<string, { at: number; items: Promise<ReviewItem[]> }>();
+  return {
+    async read(modelVersion, limit, strategy, corrected) {
+      const key = `${modelVersion}\u0000${strategy}`;
+      let entry = cache.get(key);
+      if (!entry || Date.now() - entry.at > ttlMs) {
+        entry = { at: Date.now(), items: readReviewQueue(db, modelVersion, REVIEW_LIMIT_MAX + SPARE, strategy) };
+        cache.set(key, entry);
+        // A failed read is not kept: the next call tries again.
+        entry.items.catch(() => cache.delete(key));
+      }
+      return (await entry.items).filter((item) => !corrected(item.titleKey)).slice(0, limit);
+    },
+  };
 }

@@ -19,7 +19,7 @@ import { inTransaction } from '../../src/store/transaction.ts';
 import { storeBatch, storeScoredProfiles } from '../../src/store/write-results.ts';
 import { loadCorrectionSet } from '../../src/store/corrections.ts';
 import { REVIEW_STRATEGIES, type ReviewItem } from '../../src/store/review-queue.ts';
-import { TASKS, type Task } from '../../src/domain/labels.ts';
+import { type Seniority, TASKS, type Task } from '../../src/domain/labels.ts';
 import { UNCERTAINTY_MEASURES, type Uncertainty } from '../../src/domain/uncertainty.ts';
 import { clusterTitles } from '../../src/text/title-clusters.ts';
 import { type TestDashboard, basicAuth, startTestDashboard } from '../helpers/dashboard-server.ts';
@@ -263,7 +263,7 @@ describe.each(testDatabaseKinds)('the workbench API on $name', (kind) => {
   it('proposes titles to review: least confident first, weighted by the positions each covers, corrected titles left out', async () => {
     const res = await api('/api/review?limit=10');
     expect(res.status).toBe(200);
-    const { items } = (await res.json()) as { items: { titleKey: string; positions: number; uncertainty: number; score: number }[] };
+    const { items } = (await res.json()) as { items: { titleKey: string; positions: number; uncertainty: number; score: number; seniority: string }[] };
     expect(items.length).toBeGreaterThan(0);
     expect(items.map((i) => i.score)).toEqual([...items.map((i) => i.score)].sort((a, b) => b - a));
     for (const item of items) {
@@ -276,6 +276,13 @@ describe.each(testDatabaseKinds)('the workbench API on $name', (kind) => {
     for (const c of corrected) expect(items.map((i) => i.titleKey)).not.toContain(c.title_key);
     expect((await api('/api/review?limit=0')).status).toBe(400);
     expect((await api('/api/review?strategy=random')).status).toBe(400);
+
+    // The queue is read at most once a minute, but a title saved meanwhile leaves it at once.
+    const first = items[0]!;
+    expect((await post({ title: first.titleKey, seniority: first.seniority as Seniority })).status).toBe(201);
+    const next = (await (await api('/api/review?limit=10')).json()) as { items: { titleKey: string }[] };
+    expect(next.items.length).toBeGreaterThan(0);
+    expect(next.items.map((i) => i.titleKey)).not.toContain(first.titleKey);
   });
 
   it.each(REVIEW_STRATEGIES)('ranks the review queue by %s, read from the stored explanations, one title per cluster of similar titles', async (strategy) => {

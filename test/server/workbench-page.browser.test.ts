@@ -113,7 +113,7 @@ describe.skipIf(skip)('the workbench page in headless Chromium', () => {
     const page = await browser.context.newPage();
     await page.goto(`${dashboard.url}/workbench?review=1`);
     await page.waitForSelector('tr.review');
-    const title = (await page.locator('tr.review td.title').first().textContent())!;
+    const title = (await page.locator('tr.review td.title .example').first().textContent())!;
     // The first row's seniority select has the focus: pick with the keyboard, Tab to the department, Enter saves.
     await page.keyboard.press('ArrowDown');
     const seniority = await page.locator('tr.review').first().locator('select[name=seniority]').inputValue();
@@ -122,7 +122,7 @@ describe.skipIf(skip)('the workbench page in headless Chromium', () => {
     await page.keyboard.press('Enter');
     await page.waitForSelector('#saved');
     expect(await page.locator('#saved').textContent()).toMatch(/^Saved correction \d+: \d+ stored positions relabeled\.$/);
-    expect(await page.locator('tr.review td.title').allTextContents()).not.toContain(title);
+    expect(await page.locator('tr.review td.title .example').allTextContents()).not.toContain(title);
     const auth = { authorization: basicAuth(editor.user, editor.password) };
     const list = (await (await fetch(`${dashboard.url}/api/corrections`, { headers: auth })).json()) as { items: { title: string; author: string; seniority: string }[] };
     expect(list.items.at(-1)).toMatchObject({ title, author: 'editor', seniority });
