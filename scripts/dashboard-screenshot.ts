@@ -1,6 +1,7 @@
 /**
  * The README's pictures of the analytics page and the workbench:
  *   npx tsx scripts/dashboard-screenshot.ts [--out docs/analytics-page.png] [--workbench-out docs/workbench-page.png]
+ *     [--review-out docs/workbench-review.png]
  *
  * Builds a throwaway embedded database the way a user would fill one: the synthetic examples scored
  * by the keyword rules as an "older model", then a backfill with the shipped model and, when
@@ -32,7 +33,11 @@ import { launchChromium } from '../test/helpers/chromium.ts';
 import { classifierSource } from '../src/cli/context.ts';
 
 const { values } = parseArgs({
-  options: { out: { type: 'string', default: 'docs/analytics-page.png' }, 'workbench-out': { type: 'string', default: 'docs/workbench-page.png' } },
+  options: {
+    out: { type: 'string', default: 'docs/analytics-page.png' },
+    'workbench-out': { type: 'string', default: 'docs/workbench-page.png' },
+    'review-out': { type: 'string', default: 'docs/workbench-review.png' },
+  },
 });
 logger.level = 'warn';
 const dataDir = process.env.CV_DATA_DIR;
@@ -69,6 +74,10 @@ try {
   mkdirSync(dirname(out), { recursive: true });
   await page.screenshot({ path: out, fullPage: true });
   process.stdout.write(`${out}: the workbench\n`);
+  // The review queue as an editor sees it (no credentials: the development user is an editor).
+  await page.goto(`${url}/workbench?review=1`);
+  await page.locator('#review').screenshot({ path: values['review-out'] });
+  process.stdout.write(`${values['review-out']}: the review queue\n`);
 } finally {
   await browser.close();
   await app.close();

@@ -115,7 +115,7 @@ ${view.review.map((r, i) => reviewRow(r, i, view.csrf))}</table></section>`;
 function reviewRow(r: ReviewItem, i: number, csrf: string | null): SafeHtml {
   // Similar titles the same cluster holds (store/review-queue.ts): each needs its own review.
   const similar = r.similar.length > 0
-    ? html`<div class="muted similar">similar, ${r.similarPositions} positions: ${r.similar.map((m) => `${m.title} (${m.positions})`).join(', ')}</div>`
+    ? html`<div class="muted similar">similar titles (positions): ${r.similar.map((m) => `${m.title} (${m.positions})`).join(', ')}</div>`
     : '';
   const cells = html`<td class="title"><span class="example">${r.example}</span>${similar}</td><td class="num">${r.positions}</td><td class="num">${formatDecimal(r.uncertainty, 2)}</td>`;
   if (!csrf) return html`<tr class="review">${cells}<td>${r.seniority}</td><td>${r.department}</td><td><a href="/workbench?title=${encodeURIComponent(r.example)}">classify</a></td></tr>`;
