@@ -25,7 +25,7 @@ import { SentenceEncoder, defaultEncoderDir, readConcepts, readEncoderInfo } fro
 import { StaticEmbedder, readStaticInfo } from './static-embedding.ts';
 import type { KeywordResult } from '../domain/prediction.ts';
 import { LRUCache } from 'lru-cache';
-import { cachedPreparer, createTitlePreparer, titleKey, type TitlePreparer } from '../text/prepare.ts';
+import { cachedPreparer, createTitlePreparer, rawTitleKey, type TitlePreparer } from '../text/prepare.ts';
 import type { KeywordConfig } from './keyword-rules.ts';
 import { type KeywordScorer, createKeywordScorer } from './keywords.ts';
 import { type Manifest, type MemberSpec, type PoolSpec, loadManifest } from './manifest.ts';
@@ -153,7 +153,7 @@ export class EnsembleClassifier implements TitleClassifier {
   async classify(titles: readonly PreparedTitle[], contexts?: readonly (ProfileContext | null)[]): Promise<PositionPrediction[]> {
     // A bare title's answer depends on the prepared title alone (the answers are shared: no caller
     // changes one). Titles in a profile depend on it too, and go through the member caches only.
-    const keys = titles.map((t, i) => (contexts?.[i] ? null : titleKey(t.raw, t.organization)));
+    const keys = titles.map((t, i) => (contexts?.[i] ? null : rawTitleKey(t.raw, t.organization)));
     const answers = keys.map((key) => (key === null ? undefined : this.bareAnswers.get(key)));
     const missing = answers.flatMap((a, i) => (a ? [] : [i]));
     if (missing.length > 0) {

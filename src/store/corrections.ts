@@ -19,9 +19,8 @@ import {
   parsePositionId,
   positionId,
 } from '../domain/correction.ts';
-import { TASKS } from '../domain/labels.ts';
+import { type Department, type Seniority, TASKS } from '../domain/labels.ts';
 import type { ScoredProfile } from '../domain/prediction.ts';
-import type { Department, Seniority } from '../domain/labels.ts';
 import type { Status } from '../domain/profile.ts';
 import type { CareerInput } from '../domain/career.ts';
 import { computeCareerFeatures } from '../features/career.ts';

@@ -43,9 +43,9 @@ export interface ReviewItem {
 
 export async function readReviewQueue(db: Db, modelVersion: string, limit: number, strategy: ReviewStrategy = 'combined'): Promise<ReviewItem[]> {
   const u = positionUncertainty(strategy);
-  const rows = await queryRows<{ title_key: string; example: string; positions: number; uncertainty: number; seniority: string; department: string; score: number }>(
+  const candidates = await queryRows<Omit<ReviewItem, 'similar' | 'similarPositions'>>(
     db,
-    sql`select po.normalized_title as title_key, min(po.title) as example, count(*)::int as positions,
+    sql`select po.normalized_title as "titleKey", min(po.title) as example, count(*)::int as positions,
                avg(${u})::float8 as uncertainty,
                mode() within group (order by p.seniority) as seniority, mode() within group (order by p.department) as department,
                (avg(${u}) * ln(1 + count(*)))::float8 as score
@@ -54,10 +54,9 @@ export async function readReviewQueue(db: Db, modelVersion: string, limit: numbe
         where p.model_version = ${modelVersion} and p.seniority_source <> 'override' and p.department_source <> 'override'
           and not exists (select 1 from corrections c where c.title_key = po.normalized_title)
         group by po.normalized_title
-        order by score desc, title_key
+        order by score desc, "titleKey"
         limit ${limit * CANDIDATES_PER_ITEM}`,
   );
-  const candidates = rows.map((r) => ({ titleKey: r.title_key, example: r.example, positions: r.positions, uncertainty: r.uncertainty, seniority: r.seniority, department: r.department, score: r.score }));
   return clusterTitles(candidates, (c) => c.titleKey, limit).map(({ leader, members }) => ({
     ...leader,
     similar: members.slice(0, SIMILAR_SHOWN).map((m) => ({ title: m.example, positions: m.positions })),

@@ -37,7 +37,7 @@ export function createTitlePreparer(config: Omit<TextConfig, 'sources'>): TitleP
 export function cachedPreparer(prepare: TitlePreparer, max = 100_000): TitlePreparer {
   const cache = new LRUCache<string, PreparedTitle>({ max });
   return (raw, organization) => {
-    const key = titleKey(raw, organization ?? null);
+    const key = rawTitleKey(raw, organization ?? null);
     let title = cache.get(key);
     if (!title) cache.set(key, (title = prepare(raw, organization)));
     return title;
@@ -45,6 +45,6 @@ export function cachedPreparer(prepare: TitlePreparer, max = 100_000): TitlePrep
 }
 
 /** A prepared title's identity: its raw text and organization (null apart from ''). */
-export function titleKey(raw: string, organization: string | null): string {
+export function rawTitleKey(raw: string, organization: string | null): string {
   return organization === null ? `${raw}\u0000` : `${raw}\u0000\u0001${organization}`;
 }
