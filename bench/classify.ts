@@ -21,8 +21,9 @@
  * The scorer is the one every command serves: ENCODER_MODE (cascade by default), MODELS_DIR, ENCODER_DIR.
  *
  * `--steps` measures each step of the scorer instead, cheapest first, each on a fresh scorer in
- * this process: the keyword rules, the ensemble without models/encoder, the cascade's first pool
- * (ENCODER_MODE=off), the cascade, the full ensemble (ENCODER_MODE=full). It prints each step's
+ * this process: the keyword rules, the ensemble without models/encoder, then for a model with
+ * encoder members the cascade's first pool (ENCODER_MODE=off), the cascade and the full ensemble
+ * (ENCODER_MODE=full), for one without (the shipped model) the whole ensemble (`full`). It prints each step's
  * `unseenTitlesPerSec` and `titlesPerSec` beside its in-domain accuracy recorded in the manifest
  * (`metrics.steps`, written by training), and `encoderTitles`: the titles the encoder embedded.
  *
@@ -34,6 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EnsembleClassifier, type EncoderMode } from '../src/classify/ensemble.ts';
 import { loadClassifier } from '../src/classify/load-classifier.ts';
+import { loadManifest } from '../src/classify/manifest.ts';
 import { loadKeywordRules } from '../src/classify/keyword-rules.ts';
 import { KeywordClassifier } from '../src/classify/keywords.ts';
 import type { TitleClassifier } from '../src/domain/prediction.ts';
@@ -169,10 +171,13 @@ async function steps(): Promise<void> {
   const modelsDir = source.modelsDir ?? fileURLToPath(new URL('../models', import.meta.url));
   const encoderDir = source.encoderDir ?? defaultEncoderDir();
   const config = loadKeywordRules();
+  // A model without encoder members (the shipped one) serves the same pool in every ENCODER_MODE:
+  // its step is `full`, the whole ensemble.
+  const modes: EncoderMode[] = loadManifest(modelsDir, config).encoder ? ['off', 'cascade', 'full'] : ['full'];
   const plan: [string, () => Promise<TitleClassifier>][] = [
     ['keywords', async () => new KeywordClassifier(config)],
     ['no models/encoder', () => EnsembleClassifier.load(modelsDir, config, { encoderDir: join(encoderDir, 'absent') })],
-    ...(['off', 'cascade', 'full'] as EncoderMode[]).map((mode): [string, () => Promise<TitleClassifier>] => [
+    ...modes.map((mode): [string, () => Promise<TitleClassifier>] => [
       mode,
       () => EnsembleClassifier.load(modelsDir, config, { encoderDir, encoderMode: mode }),
     ]),

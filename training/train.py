@@ -29,7 +29,7 @@ from sklearn.model_selection import GroupKFold
 
 from cvtrain import options
 from cvtrain.data import CLASSES, TASKS, Vocabulary, load
-from cvtrain.members import (DEFAULT_ENCODER_MEMBERS, ENCODER_MEMBERS, MEMBERS, REGISTRY, STATIC_MEMBERS, Member, make_member,
+from cvtrain.members import (DEFAULT_STATIC_MEMBERS, ENCODER_MEMBERS, MEMBERS, REGISTRY, STATIC_MEMBERS, Member, make_member,
                              needs_encoder_dir, reads_encoder)
 from cvtrain.pool import em_priors, fit_pool, fit_threshold, pool, with_fallback
 from cvtrain.progress import Progress
@@ -52,9 +52,9 @@ class Config:
         self.dev_weight = args.dev_weight
         self.pseudo_weight = args.pseudo_weight
         self.pseudo_floor = args.pseudo_floor
-        # Default: the base members, and the encoder ones where the dataset has encoder features. The
-        # static members are measured in the ablation (they lowered in-domain department figures).
-        default = MEMBERS + (DEFAULT_ENCODER_MEMBERS if has_encoder else ())
+        # Default: the base members, and static_knn where the dataset has static embeddings. The other
+        # static and the encoder members are measured in the ablation.
+        default = MEMBERS + (DEFAULT_STATIC_MEMBERS if has_static else ())
         self.members = tuple(args.members.split(",")) if args.members else default
         if any(reads_encoder(m) for m in self.members) and not has_encoder:
             raise SystemExit("encoder members asked for, but the dataset has no encoder features: run npm run models:encoder, then npm run train")
@@ -396,7 +396,7 @@ def golden(ds, cfg: Config, shipped: dict, pools: dict, out_dir: str) -> dict:
             d = p["withoutEncoder"]
             degraded = pool([members[m].astype(np.float64) for m in d["members"]], np.array(d["weights"]), np.array(d["bias"]))
             result["tasks"][task]["ensembleWithoutEncoder"] = np.round(degraded, 7).tolist()
-    if ds.encoder is not None:
+    if any(reads_encoder(m) for m in cfg.members):
         # The encoder features these outputs came from, as little-endian float32 (base64): the
         # sentence encoder's int8 kernels differ by a last bit between CPUs, enough to reorder two
         # nearly tied neighbours, so the parity test feeds the members these exact features and

@@ -60,7 +60,8 @@ interface ServedTask {
 /** Whether the sentence encoder serves, for the log, /readyz and the prediction's explanation. */
 export interface EncoderStatus {
   /** `loaded`; `absent` (not installed); `mismatch` (another version or concepts than trained with);
-   * `off` (ENCODER_MODE=off: not loaded by choice); `unused` (the model has no encoder members). */
+   * `off` (ENCODER_MODE=off: not loaded by choice); `unused` (the model has no encoder members; its static
+   * members, if any, are served by the static table alone). */
   state: 'loaded' | 'absent' | 'mismatch' | 'off' | 'unused';
   detail: string;
 }
@@ -327,6 +328,7 @@ async function loadSemantic(
     return { ...none, status: { state: 'mismatch', detail: `${dir} holds encoder ${info.version}, the model was trained with ${wanted.version}` } };
   }
   let staticEmbedder: StaticEmbedder | null = null;
+  let staticState: EncoderStatus['state'] = 'loaded';
   const parts: string[] = [];
   if (wantedStatic) {
     const table = readStaticInfo(dir);
@@ -334,10 +336,15 @@ async function loadSemantic(
       staticEmbedder = await StaticEmbedder.load(dir);
       parts.push(`static table ${table.version}`);
     } else {
+      staticState = table ? 'mismatch' : 'absent';
       parts.push(table ? `static table ${table.version} is not the trained ${wantedStatic.version}` : `no static table in ${dir}/static (npm run models:encoder distills ${wantedStatic.version})`);
     }
   }
-  if (!wanted) return { encoder: null, staticEmbedder, status: { state: 'unused', detail: parts.join('; ') } };
+  if (!wanted) {
+    // The static table alone (the shipped model): the encoder itself is never run.
+    if (!staticEmbedder) return { ...none, status: { state: staticState, detail: parts.join('; ') } };
+    return { encoder: null, staticEmbedder, status: { state: 'unused', detail: `${parts.join('; ')} serves the semantic view; the sentence encoder itself is not run (no encoder members)` } };
+  }
   if (mode === 'off') return { encoder: null, staticEmbedder, status: { state: 'off', detail: ['ENCODER_MODE=off: the sentence encoder is not loaded', ...parts].join('; ') } };
   const concepts = readConcepts();
   if (concepts.sha256 !== wanted.conceptsSha256) {

@@ -28,10 +28,11 @@ describe('loading the shipped ensemble', () => {
       for (const probs of Object.values(p![task].members ?? {})) {
         expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
       }
-      // With the encoder installed, the cascade's cheap pool first, the full pool where it escalates;
-      // without it, the pool fitted without models/encoder (encoder-members.test.ts tests both).
+      // With models/encoder installed, the whole pool (the cascade's cheap pool first, the full pool
+      // where it escalates, for a model with encoder members); without it, the pool fitted without
+      // models/encoder (encoder-members.test.ts tests both).
       const pools = ensemble.manifest.ensemble[task];
-      const loaded = ensemble.encoderStatus.state === 'loaded';
+      const loaded = ['loaded', 'unused'].includes(ensemble.encoderStatus.state);
       const expected = loaded ? (pools.cascade ?? pools).members : (pools.withoutEncoder ?? pools).members;
       expect(ensemble.servedMembers(task)).toEqual(expected);
       const escalated = p![task].why.includes('encoder consulted');

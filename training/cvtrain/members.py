@@ -17,7 +17,7 @@ from sklearn.neural_network import MLPClassifier
 
 from . import onnx_export
 from .data import CLASSES, Vocabulary
-from .options import DEFAULT_ENCODER_MEMBERS, ENCODER_MEMBERS, KNOWN_MEMBERS, MEMBERS, STATIC_MEMBERS  # noqa: F401 (re-exported)
+from .options import DEFAULT_STATIC_MEMBERS, ENCODER_MEMBERS, KNOWN_MEMBERS, MEMBERS, STATIC_MEMBERS  # noqa: F401 (re-exported)
 
 KNN = {"k": 10, "temperature": 0.02, "smoothing": 0.01}
 
@@ -145,21 +145,24 @@ class EncoderKNN(Member):
     name, input = "encoder_knn", "encoder"
 
     def features(self, ds, idx):
-        return ds.encoder[idx]
+        return getattr(ds, self.input)[idx]
+
+    def dim(self, ds) -> int:
+        """The embedding's width (the encoder's features go on with the concept cosines)."""
+        return ds.encoder_info["dim"]
 
     def fit_model(self, ds, idx, x, y, w):
         # Neighbours are real labeled titles only (no keyword pseudo-labels): they are shown as the
         # explanation of a prediction.
         labeled = ds.kind[idx] != "cv-unlabeled"
-        dim = ds.encoder_info["dim"]
         return NearestTitles(self.n_classes, **KNN).fit(
-            x[labeled, :dim], y[labeled], w[labeled], [ds.rows[i]["title"] for i in idx[labeled]])
+            x[labeled, :self.dim(ds)], y[labeled], w[labeled], [ds.rows[i]["title"] for i in idx[labeled]])
 
     def to_onnx(self, ds):
-        return onnx_export.nearest_titles_to_onnx(self.model, ds.encoder.shape[1], f"{self.name}_{self.task}")
+        return onnx_export.nearest_titles_to_onnx(self.model, getattr(ds, self.input).shape[1], f"{self.name}_{self.task}")
 
     def onnx_feeds(self, ds, idx):
-        return {"dense": ds.encoder[idx]}
+        return {"dense": self.features(ds, idx)}
 
     def neighbours(self):
         return [[t, CLASSES[self.task][c]] for t, c in zip(self.model.titles, self.model.y)]
@@ -204,7 +207,17 @@ class StaticLR(EmbeddingLR):
     name, input, c_param = "static_lr", "static", "static_c"
 
 
-REGISTRY: dict[str, type[Member]] = {m.name: m for m in (NgramLR, Gbdt, WordMLP, StaticLR, EncoderKNN, EncoderLR)}
+class StaticKNN(EncoderKNN):
+    """encoder_knn's vote of the nearest labeled titles, in the static embedding distilled from the
+    encoder: the same neighbourhood idea at the cost of a lookup."""
+
+    name, input = "static_knn", "static"
+
+    def dim(self, ds) -> int:
+        return ds.static.shape[1]
+
+
+REGISTRY: dict[str, type[Member]] = {m.name: m for m in (NgramLR, Gbdt, WordMLP, StaticLR, StaticKNN, EncoderKNN, EncoderLR)}
 assert set(REGISTRY) == set(KNOWN_MEMBERS), "options.py names the members the registry holds"
 
 
@@ -254,8 +267,11 @@ class NearestTitles:
         """Indices into the index and similarities of the k nearest, best first (the features'
         leading columns are the embedding)."""
         e = features[:, : self.q.shape[1]].astype(np.float32)
-        # int8 per row on both sides, as the ONNX graph (QuantizeLinear rounds half to even too).
-        e_scale = (np.abs(e).max(axis=1, keepdims=True) * np.float32(1 / 127.0) + np.float32(1e-12)).astype(np.float32)
+        # The title in 7 bits per row (the index keeps 8), as the ONNX graph: a uint8 of at most 127
+        # times an int8 never saturates the 16-bit pair sums of x86 CPUs without AVX-512 VNNI, so the
+        # integer products, and the ranking, are exact on every CPU. QuantizeLinear rounds half to
+        # even, as np.round.
+        e_scale = (np.abs(e).max(axis=1, keepdims=True) * np.float32(1 / onnx_export.TITLE_LEVELS) + np.float32(1e-12)).astype(np.float32)
         e_q = np.round(e / e_scale).astype(np.int32)
         sims = (e_q @ self.q.T.astype(np.int32)).astype(np.float32) * self.scale * e_scale
         k = min(self.k, sims.shape[1])

@@ -132,12 +132,18 @@ def dense_linear_to_onnx(coef: np.ndarray, intercept: np.ndarray, name: str) -> 
     return _dense_model(name, nodes, inits, coef.shape[1], out)
 
 
+# The nearest-neighbour search quantizes a title's embedding per row to integers in [-63, 63],
+# stored as uint8 around a zero point of 64 (NearestTitles.neighbours says why).
+TITLE_LEVELS = 63
+
+
 def nearest_titles_to_onnx(knn, n_features: int, name: str) -> onnx.ModelProto:
     """The NearestTitles member: cosine to the int8 index (cast to float once, at session start),
     top-k, softmax over similarity / temperature times the rows' weights, votes per label,
     normalization, smoothing. Also outputs the
     neighbours' index rows and similarities, which serving shows as the explanation."""
     dim, c = knn.q.shape[1], knn.n_classes
+    title_levels, zero_point = float(TITLE_LEVELS), TITLE_LEVELS + 1
     votes = np.zeros((len(knn.y), c), dtype=np.float32)  # one-hot label times the row's weight
     votes[np.arange(len(knn.y)), knn.y] = knn.weight
     inits = [
@@ -155,29 +161,30 @@ def nearest_titles_to_onnx(knn, n_features: int, name: str) -> onnx.ModelProto:
         numpy_helper.from_array(np.array([knn.smoothing / c], dtype=np.float32), "floor"),
     ]
     inits += [
-        numpy_helper.from_array(np.array([1.0 / 127.0], dtype=np.float32), "inv127"),
+        numpy_helper.from_array(np.array([1.0 / title_levels], dtype=np.float32), "inv_levels"),
         numpy_helper.from_array(np.array([1e-12], dtype=np.float32), "tiny"),
         numpy_helper.from_array(np.array([-1], dtype=np.int64), "flat"),
         numpy_helper.from_array(np.array(1.0, dtype=np.float32), "unit"),
-        numpy_helper.from_array(np.array(128, dtype=np.uint8), "zp128"),
-        numpy_helper.from_array(np.array([128.0], dtype=np.float32), "f128"),
+        numpy_helper.from_array(np.array(zero_point, dtype=np.uint8), "zp_title"),
+        numpy_helper.from_array(np.array([float(zero_point)], dtype=np.float32), "zp_title_f"),
     ]
-    # Cosine in int8 (the title per row, the index per row), as NearestTitles.neighbours computes
-    # it: integer products are exact, so Python and ONNX Runtime rank alike, and the u8 x s8
-    # kernel is several times faster than a float product over the whole index.
+    # Cosine in integers (the title in 7 bits per row, the index in 8 per row), as
+    # NearestTitles.neighbours computes it: integer products are exact, so Python and ONNX Runtime
+    # rank alike on every CPU, and the u8 x s8 kernel is several times faster than a float product
+    # over the whole index.
     nodes = [
         helper.make_node("Slice", ["dense", "zero", "dim", "one"], ["emb"]),
         helper.make_node("Abs", ["emb"], ["emb_abs"]),
         helper.make_node("ReduceMax", ["emb_abs"], ["emb_max"], axes=[1], keepdims=1),
-        helper.make_node("Mul", ["emb_max", "inv127"], ["emb_scale0"]),
+        helper.make_node("Mul", ["emb_max", "inv_levels"], ["emb_scale0"]),
         helper.make_node("Add", ["emb_scale0", "tiny"], ["emb_scale"]),
         helper.make_node("Reshape", ["emb_scale", "flat"], ["emb_scale_1d"]),
         helper.make_node("Mul", ["emb_max", "zero_f"], ["zeros"]),
-        helper.make_node("Add", ["zeros", "f128"], ["zp_f"]),
+        helper.make_node("Add", ["zeros", "zp_title_f"], ["zp_f"]),
         helper.make_node("Reshape", ["zp_f", "flat"], ["zp_f_1d"]),
         helper.make_node("Cast", ["zp_f_1d"], ["zp"], to=TensorProto.UINT8),
         helper.make_node("QuantizeLinear", ["emb", "emb_scale_1d", "zp"], ["emb_q"], axis=0),
-        helper.make_node("MatMulIntegerToFloat", ["emb_q", "index_q", "unit", "index_scale", "zp128"], ["dots"], domain="com.microsoft"),
+        helper.make_node("MatMulIntegerToFloat", ["emb_q", "index_q", "unit", "index_scale", "zp_title"], ["dots"], domain="com.microsoft"),
         helper.make_node("Mul", ["dots", "emb_scale"], ["sims"]),
         helper.make_node("TopK", ["sims", "k"], ["similarities", "neighbours"], axis=-1, largest=1, sorted=1),
         helper.make_node("Mul", ["similarities", "inv_t"], ["scaled"]),
