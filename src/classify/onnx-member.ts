@@ -124,13 +124,18 @@ export class OnnxMember {
   }
 }
 
+/** Neighbours kept in an explanation: `classify` prints five, the page three. The member votes with
+ * all k (10) of them; keeping every one in each stored prediction and cached answer cost memory and
+ * storage for nothing shown. */
+const NEIGHBOURS_SHOWN = 5;
+
 /** The `neighbours` (index rows) and `similarities` outputs, best first, as titles and labels. */
 function neighboursOf(output: ort.InferenceSession.OnnxValueMapType, titles: [string, string][], size: number): Neighbour[][] {
   const rows = output.neighbours!.data as BigInt64Array;
   const sims = output.similarities!.data as Float32Array;
   const k = rows.length / size;
   return Array.from({ length: size }, (_, r) =>
-    Array.from({ length: k }, (_, j) => {
+    Array.from({ length: Math.min(k, NEIGHBOURS_SHOWN) }, (_, j) => {
       const [title, label] = titles[Number(rows[r * k + j])]!;
       return { title, label, similarity: sims[r * k + j]! };
     }),

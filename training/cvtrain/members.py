@@ -273,11 +273,12 @@ class NearestTitles:
         # even, as np.round.
         e_scale = (np.abs(e).max(axis=1, keepdims=True) * np.float32(1 / onnx_export.TITLE_LEVELS) + np.float32(1e-12)).astype(np.float32)
         e_q = np.round(e / e_scale).astype(np.int32)
-        sims = (e_q @ self.q.T.astype(np.int32)).astype(np.float32) * self.scale * e_scale
-        k = min(self.k, sims.shape[1])
-        # Ties (the same title with two labels) go to the lower index, as ONNX TopK breaks them.
-        top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
-        return top, np.take_along_axis(sims, top, 1)
+        dots = (e_q @ self.q.T.astype(np.int32)).astype(np.float32) * self.scale
+        k = min(self.k, dots.shape[1])
+        # Ranked before the title's scale (one positive number per row) is applied, as the graph
+        # does. Ties (the same title with two labels) go to the lower index, as ONNX TopK breaks them.
+        top = np.argsort(-dots, axis=1, kind="stable")[:, :k]
+        return top, np.take_along_axis(dots, top, 1) * e_scale
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         out = np.zeros((len(features), self.n_classes))
