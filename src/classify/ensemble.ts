@@ -243,7 +243,8 @@ export class EnsembleClassifier implements TitleClassifier {
     const degraded = state === 'absent' || state === 'mismatch' ? '; without the sentence encoder' : state === 'off' ? '; encoder off' : '';
     const cascade = escalated ? `; encoder consulted, first pool unsure ${cheap!.toFixed(2)} < ${this.served[task].escalate!.below}` : '';
     const nearest = scores.neighbours
-      ? `; nearest: ${scores.neighbours.slice(0, 3).map((n) => `${n.title} → ${n.label} ${n.similarity.toFixed(2)}`).join(', ')}`
+      ? // ASCII only: one non-Latin-1 character ("→") made every cached answer's reasons two bytes a character.
+        `; nearest: ${scores.neighbours.slice(0, 3).map((n) => `${n.title} (${n.label} ${n.similarity.toFixed(2)})`).join(', ')}`
       : '';
     const extra = { probabilities: scores.pooled, members: scores.members, ...(scores.neighbours ? { neighbours: scores.neighbours } : {}) };
     if (confidence < threshold) {
@@ -284,7 +285,7 @@ function poolTask(spec: PoolSpec, outputs: Map<string, MemberOutput>, task: Task
     const z = spec.bias.slice();
     spec.members.forEach((name, m) => {
       const output = outputs.get(name)!;
-      const probs = Array.from(output[task].subarray(r * c, (r + 1) * c));
+      const probs = numbers(output[task], r * c, c);
       members[name] = probs;
       neighbours ??= output.neighbours?.[task][r];
       for (let k = 0; k < c; k++) z[k]! += spec.weights[m]! * Math.log(probs[k]! + EPS);
@@ -387,6 +388,16 @@ function argmax(xs: readonly number[]): number {
   let best = 0;
   for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[best]!) best = i;
   return best;
+}
+
+/**
+ * `length` values of `data` from `start`, as a plain array sized once: every cached answer holds
+ * eight of them, and Array.from's growing arrays took about twice the memory (a bare answer 1 KB more).
+ */
+function numbers(data: Float32Array, start: number, length: number): number[] {
+  const out = new Array<number>(length);
+  for (let k = 0; k < length; k++) out[k] = data[start + k]!;
+  return out;
 }
 
 function softmax(z: readonly number[]): number[] {

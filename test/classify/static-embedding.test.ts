@@ -3,6 +3,10 @@
  * of its pieces' rows, its pieces are cached per word and are those of the whole text, and the
  * distilled table keeps the encoder's sense of meaning across languages.
  */
+import { readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AutoTokenizer, env } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
 import { defaultEncoderDir } from '../../src/classify/encoder.ts';
 import { StaticEmbedder } from '../../src/classify/static-embedding.ts';
@@ -28,6 +32,24 @@ describe.skipIf(missingStaticTable('the static-embedding tests'))('static embedd
     expect(empty!.every((v) => v === 0)).toBe(true);
     const [again] = await embed(['Senior Software Engineer']);
     expect(Array.from(again!)).toEqual(Array.from(a!));
+  });
+
+  it("splits words into the pieces the tokenizer's own trie gives, without keeping the trie", async () => {
+    const embedder = await (embedderPromise ??= StaticEmbedder.load(defaultEncoderDir()));
+    const dir = defaultEncoderDir();
+    env.allowRemoteModels = false;
+    env.localModelPath = `${dirname(dir)}/`;
+    const library = await AutoTokenizer.from_pretrained(basename(dir), { local_files_only: true });
+    // A tokenizer of its own, with the library's trie (not the embedder's, patched).
+    expect((library as unknown as { _tokenizer: { model: { trie: object } } })._tokenizer.model.trie).toHaveProperty('root');
+    const words = [
+      ...readFileSync(fileURLToPath(new URL('../../examples/titles.csv', import.meta.url)), 'utf8').split(/[\s,;"]+/),
+      'Geschäftsführerin', 'Responsable', 'Ingénieure', 'Développeur·se', 'Ŝefo', 'Менеджер', '営業部長', 'مدير', 'Ölförderung', '🚀Growth', 'x'.repeat(80), 'A&B', 'R&D-Leiter/in', '', '\u0301e',
+    ];
+    for (const word of words) {
+      if (!word) continue;
+      expect(embedder.pieces(word), word).toEqual(library.encode(word, { add_special_tokens: false }));
+    }
   });
 
   it('keeps meaning across languages: a title is nearer its translation than an unrelated title', async () => {
