@@ -76,10 +76,16 @@ function maxAbsDiff(a: number[][], b: number[][]): number {
 
 describe.each(modelDirs)('ONNX serving parity with Python for %s', (dir) => {
   const golden = JSON.parse(readFileSync(join(dir, 'golden.json'), 'utf8')) as Golden;
-  const usesEncoder = Object.keys(golden.tasks.seniority!.members).some((m) => m.startsWith('encoder_'));
+  const members = Object.keys(golden.tasks.seniority!.members);
+  const usesEncoder = members.some((m) => m.startsWith('encoder_'));
+  const usesStatic = members.some((m) => m.startsWith('static_'));
 
-  // With encoder members this needs models/encoder (CI installs it; the encoder tests insist on it there).
-  it.skipIf(usesEncoder && !existsSync(join(defaultEncoderDir(), 'encoder.json')))(
+  // With encoder or static members this needs models/encoder, and its static table (CI installs
+  // both; the encoder tests insist on them there; a fresh clone has neither).
+  it.skipIf(
+    (usesEncoder && !existsSync(join(defaultEncoderDir(), 'encoder.json'))) ||
+      (usesStatic && !existsSync(join(defaultEncoderDir(), 'static', 'static.json'))),
+  )(
     'reproduces every member and the pool within 1e-4 on the golden set',
     async () => {
       expect(golden.rows.length).toBeGreaterThan(100);
